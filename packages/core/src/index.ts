@@ -31,3 +31,4 @@ export type * from './ports/message-store.port.js';
 export type * from './ports/session-store.port.js';
 export type * from './ports/audit-log.port.js';
 export { systemClock, type Clock } from './ports/clock.port.js';
+export { parseConfig } from './parse-config.js';

@@ -1,0 +1,52 @@
+import type { SessionRecord, SessionStatus, SessionStore } from '@wa-dispatch/core';
+import type { Db } from './prisma-client.js';
+
+const SELECT = {
+  sessionId: true,
+  chatIdUsuario: true,
+  numeroWhatsapp: true,
+  status: true,
+  shard: true,
+  epoch: true,
+} as const;
+
+/** Session rows as workers see them: lookups by id and by shard, status writes. */
+export class SessionRepository implements SessionStore {
+  constructor(private readonly db: Db) {}
+
+  async findById(sessionId: string): Promise<SessionRecord | null> {
+    return this.db.whatsappSession.findUnique({ where: { sessionId }, select: SELECT });
+  }
+
+  async listByShard(shard: number, statuses?: readonly SessionStatus[]): Promise<SessionRecord[]> {
+    return this.db.whatsappSession.findMany({
+      where: { shard, ...(statuses ? { status: { in: [...statuses] } } : {}) },
+      select: SELECT,
+      orderBy: { sessionId: 'asc' },
+    });
+  }
+
+  /**
+   * Status writes from a worker are fenced: a row already written under a
+   * newer lease epoch is left alone, so a worker that lost its shard cannot
+   * overwrite what the new holder recorded.
+   */
+  async updateStatus(
+    sessionId: string,
+    epoch: bigint,
+    status: SessionStatus,
+    extra: { numeroWhatsapp?: string | null; lastError?: string | null } = {},
+  ): Promise<boolean> {
+    const res = await this.db.whatsappSession.updateMany({
+      where: { sessionId, epoch: { lte: epoch } },
+      data: {
+        status,
+        epoch,
+        ...(extra.numeroWhatsapp !== undefined ? { numeroWhatsapp: extra.numeroWhatsapp } : {}),
+        ...(extra.lastError !== undefined ? { lastError: extra.lastError?.slice(0, 500) ?? null } : {}),
+        ...(status === 'connected' ? { linkedAt: new Date() } : {}),
+      },
+    });
+    return res.count === 1;
+  }
+}

@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '@wa-dispatch/testing';
+
+// The database itself refuses rows that would mix tenants, independent of
+// any application code. Each case writes raw SQL so no code path can help.
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase('constraints');
+  await db.pool.query(`INSERT INTO tenants (chat_id, name) VALUES (1001, 'A'), (1002, 'B'), (-1003, 'C group')`);
+  await db.pool.query(
+    `INSERT INTO whatsapp_sessions (session_id, chat_id_usuario, shard, status, numero_whatsapp)
+     VALUES ('user_1001', 1001, 3, 'connected', '5511988887777'),
+            ('user_1002', 1002, 5, 'unlinked', NULL),
+            ('user_-1003', -1003, 1, 'unlinked', NULL)`,
+  );
+});
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+async function rejects(sql: string, params: unknown[] = []): Promise<string> {
+  try {
+    await db.pool.query(sql, params);
+  } catch (e) {
+    return (e as { constraint?: string; code?: string }).constraint ?? (e as { code: string }).code;
+  }
+  throw new Error(`expected the database to refuse: ${sql}`);
+}
+
+describe('whatsapp_sessions', () => {
+  it('refuses a session id that is not user_{chat_id}', async () => {
+    await db.pool.query(`INSERT INTO tenants (chat_id, name) VALUES (2001, 'D')`);
+    expect(
+      await rejects(`INSERT INTO whatsapp_sessions (session_id, chat_id_usuario, shard) VALUES ('bot_clientes', 2001, 0)`),
+    ).toBe('whatsapp_sessions_session_id_owner_check');
+    expect(
+      await rejects(`INSERT INTO whatsapp_sessions (session_id, chat_id_usuario, shard) VALUES ('user_1001', 2001, 0)`),
+    ).toMatch(/whatsapp_sessions_pkey|owner_check/);
+    expect(
+      await rejects(`UPDATE whatsapp_sessions SET chat_id_usuario = 1002 WHERE session_id = 'user_1001'`),
+    ).toMatch(/owner_check|chat_id_usuario_key/);
+  });
+
+  it('accepts negative (group) chat ids', async () => {
+    const { rows } = await db.pool.query(`SELECT session_id FROM whatsapp_sessions WHERE chat_id_usuario = -1003`);
+    expect(rows[0]?.session_id).toBe('user_-1003');
+  });
+
+  it('holds one session row per tenant', async () => {
+    expect(
+      await rejects(`INSERT INTO whatsapp_sessions (session_id, chat_id_usuario, shard) VALUES ('user_1001', 1001, 3)`),
+    ).toBe('whatsapp_sessions_pkey');
+  });
+
+  it('refuses a second tenant linking a number already linked', async () => {
+    expect(
+      await rejects(
+        `UPDATE whatsapp_sessions SET numero_whatsapp = '5511988887777', status = 'connected' WHERE session_id = 'user_1002'`,
+      ),
+    ).toBe('whatsapp_sessions_linked_number_key');
+  });
+
+  it('lets a number move on once its old link is logged out', async () => {
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`UPDATE whatsapp_sessions SET status = 'logged_out' WHERE session_id = 'user_1001'`);
+      await client.query(
+        `UPDATE whatsapp_sessions SET numero_whatsapp = '5511988887777', status = 'connecting' WHERE session_id = 'user_1002'`,
+      );
+      const { rows } = await client.query(
+        `SELECT session_id FROM whatsapp_sessions WHERE numero_whatsapp = '5511988887777' AND status IN ('connecting','connected')`,
+      );
+      expect(rows.map((r) => r.session_id)).toEqual(['user_1002']);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+
+  it('refuses a malformed number', async () => {
+    expect(
+      await rejects(`UPDATE whatsapp_sessions SET numero_whatsapp = '+5511988' WHERE session_id = 'user_1002'`),
+    ).toBe('whatsapp_sessions_numero_whatsapp_check');
+  });
+});
+
+describe('messages', () => {
+  const insert = `INSERT INTO messages (id, chat_id, session_id, to_phone, text, idempotency_key)
+                  VALUES (gen_random_uuid(), $1, $2, '5511912345678', 'hi', $3)`;
+
+  it("refuses a message whose session is another tenant's", async () => {
+    expect(await rejects(insert, [1001, 'user_1002', null])).toMatch(/messages_session_id_chat_id_fkey|messages_session_owner_check/);
+  });
+
+  it('refuses a message pointing at a session that does not exist', async () => {
+    expect(await rejects(insert, [1001, 'user_9999', null])).toMatch(/fkey|owner_check/);
+  });
+
+  it('refuses a duplicate idempotency key for the same tenant only', async () => {
+    await db.pool.query(insert, [1001, 'user_1001', 'k-1']);
+    expect(await rejects(insert, [1001, 'user_1001', 'k-1'])).toBe('messages_chat_id_idempotency_key_key');
+    await db.pool.query(insert, [1002, 'user_1002', 'k-1']);
+  });
+
+  it('refuses bad recipients and empty text', async () => {
+    expect(
+      await rejects(
+        `INSERT INTO messages (id, chat_id, session_id, to_phone, text) VALUES (gen_random_uuid(), 1001, 'user_1001', '0123', 'x')`,
+      ),
+    ).toBe('messages_to_phone_check');
+    expect(
+      await rejects(
+        `INSERT INTO messages (id, chat_id, session_id, to_phone, text) VALUES (gen_random_uuid(), 1001, 'user_1001', '5511912345678', '')`,
+      ),
+    ).toBe('messages_text_length_check');
+  });
+
+  it('refuses an unknown status', async () => {
+    expect(await rejects(`UPDATE messages SET status = 'bogus' WHERE chat_id = 1001`)).toBe('22P02');
+  });
+});
+
+describe('inbound_messages', () => {
+  it("refuses a reply filed under another tenant's session", async () => {
+    expect(
+      await rejects(
+        `INSERT INTO inbound_messages (id, chat_id, session_id, from_jid, wa_message_id)
+         VALUES (gen_random_uuid(), 1002, 'user_1001', '5511912345678@s.whatsapp.net', 'X1')`,
+      ),
+    ).toMatch(/fkey|owner_check/);
+  });
+});
+
+describe('api_keys', () => {
+  it('stores a hash and demands a chat_id exactly for tenant keys', async () => {
+    const hash = 'a'.repeat(64);
+    expect(
+      await rejects(`INSERT INTO api_keys (id, hash, prefix, scope) VALUES (gen_random_uuid(), $1, 'wad_t_', 'tenant')`, [hash]),
+    ).toBe('api_keys_scope_chat_id_check');
+    expect(
+      await rejects(
+        `INSERT INTO api_keys (id, hash, prefix, scope, chat_id) VALUES (gen_random_uuid(), $1, 'wad_a_', 'admin', 1001)`,
+        [hash],
+      ),
+    ).toBe('api_keys_scope_chat_id_check');
+    expect(
+      await rejects(`INSERT INTO api_keys (id, hash, prefix, scope) VALUES (gen_random_uuid(), 'wad_plaintext_key', 'wad_', 'admin')`),
+    ).toBe('api_keys_hash_check');
+  });
+});
+
+describe('tenants', () => {
+  it('refuses chat_id 0', async () => {
+    expect(await rejects(`INSERT INTO tenants (chat_id, name) VALUES (0, 'zero')`)).toBe('tenants_chat_id_check');
+  });
+});
