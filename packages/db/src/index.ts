@@ -5,3 +5,14 @@ export { AuditRepository } from './audit.repository.js';
 export { Prisma } from './generated/prisma/client.js';
 export type * from './generated/prisma/models.js';
 export * from './generated/prisma/enums.js';
+export { InboundRepository } from './inbound.repository.js';
+export { ShardEpochRepository } from './shard-epoch.repository.js';
+export { TenantRepository, type TenantWithSession } from './tenant.repository.js';
+export { ApiKeyRepository, type ApiKeyRecord } from './api-key.repository.js';
+export {
+  OutboxRepository,
+  type OutboxEventView,
+  type OutboxHead,
+  type OutboxInsert,
+  type OutboxMessageView,
+} from './outbox.repository.js';
