@@ -27,6 +27,18 @@ export class SessionRepository implements SessionStore {
   }
 
   /**
+   * Marks a session as wanting a live link (a scan happened or is about to),
+   * so the worker leasing its shard opens it. Live or final states are left alone.
+   */
+  async requestOpen(sessionId: string, status: 'connecting' | 'pending_qr' = 'connecting'): Promise<boolean> {
+    const res = await this.db.whatsappSession.updateMany({
+      where: { sessionId, status: { in: ['unlinked', 'logged_out', 'qr_expired', 'pending_qr', 'replaced'] } },
+      data: { status, lastError: null },
+    });
+    return res.count === 1;
+  }
+
+  /**
    * Status writes from a worker are fenced: a row already written under a
    * newer lease epoch is left alone, so a worker that lost its shard cannot
    * overwrite what the new holder recorded.

@@ -240,11 +240,15 @@ export class ShardBalancer implements ShardGuard {
     let missing = wanted;
     while (missing > 0 && free.length > 0 && this.mode === 'running') {
       const batch = free.splice(0, missing);
+      // Floors come from durable storage, outside the Redis step's timeout:
+      // a slow read must not leave an acquired lease unknown to its holder.
+      const floors = await Promise.all(batch.map((s) => this.epochFloor(s).catch(() => undefined)));
       const sentAt = this.clock.now();
       const leases = await Promise.all(
-        batch.map((s) =>
-          this.redisStep('acquire', s, async () => this.leases.acquire(s, this.workerId, await this.epochFloor(s))),
-        ),
+        batch.map((s, i) => {
+          const floor = floors[i];
+          return floor === undefined ? undefined : this.redisStep('acquire', s, () => this.leases.acquire(s, this.workerId, floor));
+        }),
       );
       for (const [i, shard] of batch.entries()) {
         const lease = leases[i];

@@ -99,6 +99,7 @@ export class SimulatorTransport implements WhatsappTransport {
   private readonly ownsRedis: boolean;
   private readonly host: SessionHost;
   private subscriber: Redis | undefined;
+  private subscriberReady: Promise<Redis> | undefined;
   private readonly channels = new Map<string, ChannelEntry>();
   private readonly sessions = new Set<SimulatorSession>();
   private stopped = false;
@@ -152,25 +153,34 @@ export class SimulatorTransport implements WhatsappTransport {
     if (this.stopped) return;
     this.stopped = true;
     await Promise.allSettled([...this.sessions].map((s) => s.close()));
+    await this.subscriberReady?.catch(() => undefined);
     if (this.subscriber) await closeQuietly(this.subscriber);
     this.subscriber = undefined;
+    this.subscriberReady = undefined;
     if (this.ownsRedis) await closeQuietly(this.redis);
   }
 
-  private ensureSubscriber(): Redis {
-    if (this.subscriber) return this.subscriber;
-    const sub = this.redis.duplicate({ connectionName: `${this.instanceId}-sub` });
-    sub.on('message', (channel: string, message: string) => this.dispatch(channel, message));
-    sub.on('error', (err: Error) => this.host.log.warn({ err: err.message }, 'simulator subscriber error'));
-    this.subscriber = sub;
-    return sub;
+  /**
+   * Connects before the first SUBSCRIBE: ioredis runs its ready check (INFO)
+   * on connect, which a connection already in subscriber mode refuses.
+   */
+  private ensureSubscriber(): Promise<Redis> {
+    this.subscriberReady ??= (async () => {
+      const sub = this.redis.duplicate({ connectionName: `${this.instanceId}-sub`, lazyConnect: true });
+      sub.on('message', (channel: string, message: string) => this.dispatch(channel, message));
+      sub.on('error', (err: Error) => this.host.log.warn({ err: err.message }, 'simulator subscriber error'));
+      this.subscriber = sub;
+      await sub.connect();
+      return sub;
+    })();
+    return this.subscriberReady;
   }
 
   private async attach(session: SimulatorSession): Promise<void> {
     const channel = this.host.keys.channel(session.sessionId);
     let entry = this.channels.get(channel);
     if (!entry) {
-      const ready = this.ensureSubscriber().subscribe(channel);
+      const ready = this.ensureSubscriber().then((sub) => sub.subscribe(channel));
       entry = { sessions: new Set(), ready };
       this.channels.set(channel, entry);
       ready.catch(() => {

@@ -1,0 +1,117 @@
+import express, { Router, type Express } from 'express';
+import helmet from 'helmet';
+import type { SendProducer } from '@wa-dispatch/queue';
+import { ApiKeyRepository, AuditRepository, OutboxRepository, TenantRepository, type Db } from '@wa-dispatch/db';
+import { createAuthenticator } from './auth/authenticate.js';
+import { BOARD_PATH, bullBoardHandlers, type BoardQueue } from './bull-board.js';
+import type { ApiEnv } from './env.js';
+import { ApiMetrics } from './http/api-metrics.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { requestLog } from './http/request-log.js';
+import type { Logger } from './logger.js';
+import { buildOpenApiDocument } from './openapi/openapi-document.js';
+import { apiKeysRouter } from './routes/api-keys.route.js';
+import { healthRouter, type Pingable } from './routes/health.route.js';
+import { messagesRouter } from './routes/messages.route.js';
+import { metricsRouter } from './routes/metrics.route.js';
+import type { RouteContext } from './routes/route-context.js';
+import { tenantsRouter } from './routes/tenants.route.js';
+import { MessageSender } from './services/message-sender.js';
+
+export interface ApiDeps {
+  db: Db;
+  /** Only `enqueue` and `allQueues` are used; tests may wrap a real producer. */
+  producer: Pick<SendProducer, 'enqueue' | 'allQueues'>;
+  /** For /readyz. */
+  redis: Pingable;
+  config: ApiEnv;
+  logger: Logger;
+  /** Other queues for Bull Board (reminders, webhooks...). */
+  extraQueues?: readonly BoardQueue[];
+  /** How long a send request waits for Redis before answering 202 anyway. */
+  enqueueTimeoutMs?: number;
+  metrics?: ApiMetrics;
+}
+
+/**
+ * Builds the express app without listening, from injected dependencies, so
+ * tests run it on their own schema and Redis prefix.
+ */
+export function createApp(deps: ApiDeps): Express {
+  const { config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.set('etag', false);
+
+  const metrics = deps.metrics ?? new ApiMetrics();
+  app.use(metrics.middleware());
+  app.use(requestLog(logger));
+
+  if (config.OPERATOR_PASSWORD !== undefined) {
+    const queues = [...deps.producer.allQueues(), ...(deps.extraQueues ?? [])];
+    app.use(
+      BOARD_PATH,
+      (_req, res, next) => {
+        res.locals.routeLabel = BOARD_PATH;
+        next();
+      },
+      ...bullBoardHandlers({ queues, user: config.OPERATOR_USER, password: config.OPERATOR_PASSWORD }),
+    );
+    logger.info({ path: BOARD_PATH, queues: queues.length }, 'Bull Board mounted (operator Basic auth)');
+  } else {
+    logger.warn({ path: BOARD_PATH }, 'OPERATOR_PASSWORD is not set: Bull Board is NOT mounted');
+  }
+
+  app.use(helmet());
+
+  const keys = new ApiKeyRepository(deps.db);
+  const auth = createAuthenticator({ keys, adminKey: config.ADMIN_API_KEY, logger });
+  const tenants = new TenantRepository(deps.db);
+  const outbox = new OutboxRepository(deps.db);
+  const ctx: RouteContext = {
+    config,
+    logger,
+    tenants,
+    apiKeys: keys,
+    outbox,
+    audit: new AuditRepository(deps.db),
+    sender: new MessageSender({
+      tenants,
+      outbox,
+      producer: deps.producer,
+      logger,
+      metrics,
+      enqueueTimeoutMs: deps.enqueueTimeoutMs ?? 2_000,
+    }),
+  };
+
+  app.use(healthRouter({ db: deps.db, redis: deps.redis, logger }));
+  const openapi = buildOpenApiDocument();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use(
+    metricsRouter({
+      metrics,
+      auth,
+      operator: config.OPERATOR_PASSWORD === undefined ? undefined : { user: config.OPERATOR_USER, password: config.OPERATOR_PASSWORD },
+    }),
+  );
+
+  // Authentication first: an unauthenticated request is refused before its body is read.
+  const v1 = Router();
+  v1.use((_req, res, next) => {
+    res.locals.routeLabel = '/v1';
+    next();
+  });
+  v1.use(auth.middleware);
+  v1.use(tenantsRouter(ctx));
+  v1.use(apiKeysRouter(ctx));
+  v1.use(messagesRouter(ctx));
+  app.use('/v1', v1);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

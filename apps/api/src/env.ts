@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/** Byte sizes as body-parser reads them ("300kb", "1mb", or a plain byte count). */
+const BYTE_SIZE = /^[0-9]+(b|kb|mb)?$/i;
+
+/**
+ * The API's whole configuration, validated at boot by `parseConfig` so a bad
+ * value stops the process naming the variable. There is deliberately no
+ * default operator password and no default admin key.
+ */
+export const ApiEnv = z.object({
+  DATABASE_URL: z.string().url(),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  // same alphabet as the queue package's KeyLayout (no braces, no colons)
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('wad'),
+  SHARD_COUNT: z.coerce.number().int().min(1).max(1024).default(16),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Bootstrap admin key (any string of 32+ chars); compared by hash in constant time. */
+  ADMIN_API_KEY: z.string().min(32).optional(),
+  /** Enables Bull Board (and Basic auth on /metrics); without it the board is not mounted. */
+  OPERATOR_PASSWORD: z.string().min(8).optional(),
+  OPERATOR_USER: z.string().min(1).max(128).regex(/^[^:]+$/, 'must not contain ":"').default('operator'),
+  // 65,536 characters of UTF-8 text can take ~256 KiB, plus JSON escaping slack
+  BODY_LIMIT: z.string().regex(BYTE_SIZE, 'a size like "300kb"').default('300kb'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type ApiEnv = z.infer<typeof ApiEnv>;

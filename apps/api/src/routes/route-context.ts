@@ -1,0 +1,15 @@
+import type { ApiKeyRepository, AuditRepository, OutboxRepository, TenantRepository } from '@wa-dispatch/db';
+import type { ApiEnv } from '../env.js';
+import type { Logger } from '../logger.js';
+import type { MessageSender } from '../services/message-sender.js';
+
+/** What the /v1 routers share; built once per app in create-app. */
+export interface RouteContext {
+  config: ApiEnv;
+  logger: Logger;
+  tenants: TenantRepository;
+  apiKeys: ApiKeyRepository;
+  outbox: OutboxRepository;
+  audit: AuditRepository;
+  sender: MessageSender;
+}

@@ -1,0 +1,65 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseConfig } from '@wa-dispatch/core';
+import { createDb } from '@wa-dispatch/db';
+import { SendProducer, createQueueConnection } from '@wa-dispatch/queue';
+import type { BoardQueue } from './bull-board.js';
+import { createApp } from './create-app.js';
+import { ApiEnv } from './env.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface RunningApi {
+  server: Server;
+  /** The bound port (useful with PORT=0). */
+  port: number;
+  /** Stops accepting requests, lets in-flight ones finish, then closes Redis and Postgres. */
+  close(): Promise<void>;
+}
+
+export interface StartApiOptions {
+  logger?: Logger;
+  /** Extra queues for Bull Board (e.g. the worker's reminders/webhooks queues in all-in-one mode). */
+  extraQueues?: readonly BoardQueue[];
+}
+
+/**
+ * Wires the API from an environment and listens. Exported for process
+ * entries other than main.ts (the all-in-one `npm start`). Signal handling
+ * is the caller's job, so one process can stop several components in order.
+ */
+export async function startApi(
+  rawEnv: Record<string, string | undefined> = process.env,
+  opts: StartApiOptions = {},
+): Promise<RunningApi> {
+  const config = parseConfig(ApiEnv, rawEnv);
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL, 'api');
+  const db = createDb({ url: config.DATABASE_URL });
+  const redis = createQueueConnection({ url: config.REDIS_URL, role: 'producer', connectionName: 'wad-api' });
+  // ioredis emits 'error' on every failed reconnect; without a listener that would crash the process
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  const producer = new SendProducer({ connection: redis, prefix: config.REDIS_PREFIX, shardCount: config.SHARD_COUNT, logger });
+
+  const app = createApp({ db, producer, redis, config, logger, ...(opts.extraQueues ? { extraQueues: opts.extraQueues } : {}) });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  // slightly above common load-balancer idle timeouts, so the LB closes first
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ host: config.HOST, port, shards: config.SHARD_COUNT }, 'api listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await producer.close();
+      redis.disconnect();
+      await db.$disconnect();
+      logger.info('api stopped');
+    })());
+
+  return { server, port, close };
+}

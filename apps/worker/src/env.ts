@@ -1,0 +1,25 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/** The worker's whole configuration; a bad value stops boot naming the variable. */
+export const WorkerEnv = z.object({
+  DATABASE_URL: z.string().url(),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('wad'),
+  SHARD_COUNT: z.coerce.number().int().min(1).max(1024).default(16),
+  LEASE_TTL_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
+  WORKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .default(() => `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  WHATSAPP_TRANSPORT: z.enum(['simulator', 'baileys']).default('simulator'),
+  SIMULATOR_REDIS_URL: z.string().url().optional(),
+  SIMULATOR_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('wad-sim'),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(30_000),
+  RECONCILE_MIN_AGE_MS: z.coerce.number().int().min(0).default(5_000),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type WorkerEnv = z.infer<typeof WorkerEnv>;

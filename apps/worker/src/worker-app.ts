@@ -1,0 +1,201 @@
+/**
+ * Wires one worker process: shard leases decide what it may touch; for each
+ * leased shard it opens that shard's sessions and runs one BullMQ Worker on
+ * that shard's queue. Losing a lease stops both before anything else happens.
+ */
+import { createServer, type Server } from 'node:http';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { SendDispatcher, sendQueueName, systemClock, type WhatsappTransport } from '@wa-dispatch/core';
+import {
+  AuditRepository,
+  createDb,
+  InboundRepository,
+  MessageDispatchRepository,
+  SessionRepository,
+  ShardEpochRepository,
+  type Db,
+} from '@wa-dispatch/db';
+import {
+  createQueueConnection,
+  SendProducer,
+  SessionSignal,
+  ShardBalancer,
+  ShardLeaseStore,
+  WorkerRegistry,
+} from '@wa-dispatch/queue';
+import type { WorkerEnv } from './env.js';
+import { createLogger, type Logger } from './logger.js';
+import { WorkerMetrics } from './metrics.js';
+import { OutboxReconciler } from './outbox-reconciler.js';
+import { createSendProcessor } from './send.processor.js';
+import { SessionManager } from './session-manager.js';
+import { createTransport } from './transport-factory.js';
+
+export interface WorkerOverrides {
+  transport?: WhatsappTransport;
+  logger?: Logger;
+}
+
+export interface RunningWorker {
+  readonly workerId: string;
+  readonly metrics: WorkerMetrics;
+  readonly sessions: SessionManager;
+  ownedShards(): number[];
+  reconcileNow(): Promise<number>;
+  stop(): Promise<void>;
+  /** Test hook: drop everything without releasing leases, like a killed process. */
+  crash(): Promise<void>;
+}
+
+export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {}): Promise<RunningWorker> {
+  const logger = overrides.logger ?? createLogger(env.LOG_LEVEL, 'worker');
+  const log = logger.child({ workerId: env.WORKER_ID });
+  const metrics = new WorkerMetrics();
+  const db: Db = createDb({ url: env.DATABASE_URL, max: Math.min(20, env.WORKER_CONCURRENCY + 4) });
+  const redis: Redis = createQueueConnection({ url: env.REDIS_URL, role: 'worker' });
+  const producer = new SendProducer({ connection: redis, prefix: env.REDIS_PREFIX, shardCount: env.SHARD_COUNT });
+  const transport = overrides.transport ?? (await createTransport(env, log));
+
+  const messages = new MessageDispatchRepository(db);
+  const sessionRows = new SessionRepository(db);
+  const audit = new AuditRepository(db);
+  const epochs = new ShardEpochRepository(db);
+  const sessions = new SessionManager({
+    transport,
+    sessions: sessionRows,
+    messages,
+    inbound: new InboundRepository(db),
+    logger: log,
+  });
+
+  const shardWorkers = new Map<number, Worker>();
+  const leases = new ShardLeaseStore({ redis, prefix: env.REDIS_PREFIX, ttlMs: env.LEASE_TTL_MS });
+  const registry = new WorkerRegistry({ redis, prefix: env.REDIS_PREFIX });
+
+  // eslint-disable-next-line prefer-const
+  let balancer: ShardBalancer;
+  const dispatcher = new SendDispatcher({
+    messages,
+    sessions: sessionRows,
+    audit,
+    shardGuard: { epochOf: (shard) => balancer.holds(shard)?.epoch },
+    live: sessions,
+    shardCount: env.SHARD_COUNT,
+    workerId: env.WORKER_ID,
+    clock: systemClock,
+  });
+
+  const reconciler = new OutboxReconciler({
+    db,
+    producer,
+    ownedShards: () => balancer.ownedShards(),
+    minAgeMs: env.RECONCILE_MIN_AGE_MS,
+    intervalMs: env.RECONCILE_INTERVAL_MS,
+    logger: log,
+    metrics,
+  });
+
+  const lockMs = Math.max(2_000, env.LEASE_TTL_MS);
+  const startShard = async (shard: number, epoch: bigint) => {
+    // Durable fencing: the epoch is recorded before this holder touches anything.
+    if (!(await epochs.record(shard, epoch, env.WORKER_ID))) {
+      throw new Error(`epoch ${epoch} for shard ${shard} is not above the recorded mark`);
+    }
+    await sessions.openShard(shard, epoch);
+    const worker = new Worker(
+      sendQueueName(shard),
+      createSendProcessor({ shard, dispatcher, messages, audit, metrics, logger: log, workerId: env.WORKER_ID }),
+      {
+        connection: createQueueConnection({ url: env.REDIS_URL, role: 'worker' }),
+        prefix: env.REDIS_PREFIX,
+        concurrency: env.WORKER_CONCURRENCY,
+        lockDuration: lockMs,
+        stalledInterval: lockMs,
+        maxStalledCount: 10,
+        autorun: true,
+      },
+    );
+    worker.on('error', (err) => log.error({ err, shard }, 'shard worker error'));
+    shardWorkers.set(shard, worker);
+    metrics.ownedShards.set(shardWorkers.size);
+    void reconciler.runOnce([shard]).catch((err) => log.warn({ err, shard }, 'initial reconcile failed'));
+    log.info({ shard, epoch: epoch.toString() }, 'shard acquired');
+  };
+
+  const stopShard = async (shard: number, reason: string) => {
+    const worker = shardWorkers.get(shard);
+    shardWorkers.delete(shard);
+    metrics.ownedShards.set(shardWorkers.size);
+    // A lost lease means someone else may already be sending: do not wait.
+    await worker?.close(reason === 'lost');
+    await worker?.disconnect().catch(() => undefined);
+    await sessions.closeShard(shard);
+    log.info({ shard, reason }, 'shard released');
+  };
+
+  balancer = new ShardBalancer({
+    leases,
+    registry,
+    workerId: env.WORKER_ID,
+    shardCount: env.SHARD_COUNT,
+    ttlMs: env.LEASE_TTL_MS,
+    epochFloor: (shard) => epochs.floor(shard),
+    onAcquire: startShard,
+    onRelease: stopShard,
+    logger: log,
+  });
+
+  const signal = new SessionSignal({ redis, prefix: env.REDIS_PREFIX });
+  const unsubscribe = await signal.subscribe((sessionId) => {
+    void sessions.refresh(sessionId).catch((err) => log.warn({ err, sessionId }, 'session refresh failed'));
+  });
+
+  let metricsServer: Server | undefined;
+  if (env.METRICS_PORT !== undefined) {
+    metricsServer = createServer(async (req, res) => {
+      metrics.liveSessions.set(sessions.size());
+      if (req.url === '/metrics') {
+        res.setHeader('content-type', metrics.registry.contentType);
+        res.end(await metrics.registry.metrics());
+      } else {
+        res.statusCode = 404;
+        res.end();
+      }
+    }).listen(env.METRICS_PORT);
+  }
+
+  await balancer.start();
+  reconciler.start();
+  log.info({ shards: env.SHARD_COUNT, transport: transport.kind }, 'worker started');
+
+  const closeShared = async () => {
+    await reconciler.stop();
+    await unsubscribe();
+    metricsServer?.close();
+    await transport.shutdown().catch(() => undefined);
+    await producer.close();
+    await db.$disconnect();
+    redis.disconnect();
+  };
+
+  return {
+    workerId: env.WORKER_ID,
+    metrics,
+    sessions,
+    ownedShards: () => balancer.ownedShards(),
+    reconcileNow: () => reconciler.runOnce(),
+    async stop() {
+      await balancer.stop();
+      await closeShared();
+      log.info('worker stopped');
+    },
+    async crash() {
+      balancer.kill();
+      await Promise.all([...shardWorkers.values()].map((w) => w.close(true)));
+      shardWorkers.clear();
+      await sessions.closeAll();
+      await closeShared();
+    },
+  };
+}

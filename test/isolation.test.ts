@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { sendQueueName, sessionIdFor, shardOf } from '@wa-dispatch/core';
+import { createQueueConnection, SendProducer } from '@wa-dispatch/queue';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@wa-dispatch/testing';
+import { SimulatorControl } from '@wa-dispatch/whatsapp';
+import { simLink } from './support/sim-link.js';
+import { insertQueuedMessage, insertTenant, statusCounts } from './support/tenant-fixtures.js';
+import { waitUntil } from './support/wait-until.js';
+import { spawnWorker, type WorkerProcess } from './support/worker-process.js';
+
+// The mission's floor: with many tenants and several worker processes, every
+// message leaves through its own tenant's session and number, and jobs forged
+// into Redis or dropped on the wrong shard are refused, never re-routed.
+const SHARDS = 8;
+const TENANTS = 20;
+const PER_TENANT = 50;
+
+let db: TestDatabase;
+let redis: TestRedis;
+let control: SimulatorControl;
+let producer: SendProducer;
+let workers: WorkerProcess[] = [];
+const simPrefix = () => `${redis.prefix}-sim`;
+
+interface Tenant {
+  chatId: bigint;
+  phone: string;
+}
+const tenants: Tenant[] = Array.from({ length: TENANTS }, (_, i) => ({
+  // mix of user ids and negative group ids, as Telegram hands them out
+  chatId: i % 4 === 3 ? -(1_000_000_000_000n + BigInt(i)) : 700_000_000n + BigInt(i * 7919),
+  phone: `5511990${String(i).padStart(6, '0')}`,
+}));
+
+beforeAll(async () => {
+  db = await createTestDatabase('isolation');
+  redis = await createTestRedis('isolation');
+  control = new SimulatorControl({ redis: redis.url, prefix: simPrefix() });
+  producer = new SendProducer({ connection: redis.client, prefix: redis.prefix, shardCount: SHARDS });
+  for (const t of tenants) await insertTenant(db.pool, t.chatId, SHARDS);
+  await insertTenant(db.pool, 42n, SHARDS); // never linked
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: redis.prefix,
+    SIMULATOR_PREFIX: simPrefix(),
+    SHARD_COUNT: String(SHARDS),
+    LEASE_TTL_MS: '2000',
+    WORKER_CONCURRENCY: '8',
+    RECONCILE_INTERVAL_MS: '1000',
+    WHATSAPP_TRANSPORT: 'simulator',
+  };
+  workers = await Promise.all([spawnWorker('iso-a', env), spawnWorker('iso-b', env)]);
+  for (const t of tenants) await simLink({ control, pool: db.pool, redis: redis.client, prefix: redis.prefix }, t.chatId, t.phone);
+  await waitUntil(async () => {
+    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM whatsapp_sessions WHERE status = 'connected'`);
+    return rows[0].n === TENANTS;
+  }, 'every tenant session connected', 30_000).catch(async (err) => {
+    const { rows } = await db.pool.query(`SELECT session_id, status, shard, epoch, last_error FROM whatsapp_sessions`);
+    console.error(rows, workers.map((w) => w.logs.filter((l) => l.level !== 30 || String(l.msg).includes('session'))));
+    throw err;
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  await producer?.close();
+  await control?.reset();
+  await control?.close();
+  await redis?.close();
+  await db?.drop();
+});
+
+describe('isolation across tenants and worker processes', () => {
+  it('both workers hold shards', async () => {
+    await waitUntil(
+      () => workers.every((w) => w.logs.some((l) => l.msg === 'shard acquired')),
+      'each worker to acquire a shard',
+    );
+  });
+
+  it('sends every message through its own tenant session and number, exactly once', async () => {
+    const expected = new Map<string, Tenant>();
+    const jobs = [];
+    for (const t of tenants) {
+      for (let n = 0; n < PER_TENANT; n++) {
+        const text = `invoice ${t.chatId}#${n}`;
+        const job = await insertQueuedMessage(db.pool, t.chatId, `5521980${String(n).padStart(6, '0')}`, text);
+        expected.set(text, t);
+        jobs.push(job);
+      }
+    }
+    await producer.enqueueMany(jobs);
+    const delivered = async () => {
+      const c = await statusCounts(db.pool);
+      return (c.sent ?? 0) + (c.delivered ?? 0) + (c.read ?? 0);
+    };
+    await waitUntil(async () => (await delivered()) === TENANTS * PER_TENANT, 'all messages sent', 60_000, 200).catch(
+      async (err) => {
+        console.error(await statusCounts(db.pool), (await db.pool.query(`SELECT error_code, count(*) FROM messages GROUP BY 1`)).rows);
+        console.error(JSON.stringify(workers.map((w) => w.logs.filter((l) => Number(l.level) >= 40).slice(0, 5))));
+        throw err;
+      },
+    );
+
+    const sent = await control.sent();
+    expect(sent).toHaveLength(TENANTS * PER_TENANT);
+    const seen = new Set<string>();
+    for (const record of sent) {
+      const owner = expected.get(record.text);
+      expect(owner, `unexpected send ${record.text}`).toBeDefined();
+      expect(record.sessionId).toBe(sessionIdFor(owner!.chatId));
+      expect(record.ownerChatId).toBe(owner!.chatId.toString());
+      expect(record.fromNumber).toBe(owner!.phone);
+      expect(seen.has(record.text)).toBe(false);
+      seen.add(record.text);
+    }
+    const { rows } = await db.pool.query(
+      `SELECT count(*)::int AS n FROM messages
+       WHERE status IN ('sent', 'delivered', 'read') AND wa_message_id IS NOT NULL AND attempts = 1`,
+    );
+    expect(rows[0].n).toBe(TENANTS * PER_TENANT);
+  }, 120_000);
+
+  it("refuses a forged job that pairs tenant A's chatId with tenant B's session", async () => {
+    const a = tenants[0]!;
+    const b = tenants[1]!;
+    const before = await control.sentCount();
+    const real = await insertQueuedMessage(db.pool, b.chatId, '5521970000001', 'forgery target');
+    const forged = { messageId: real.messageId, chatId: a.chatId.toString(), sessionId: sessionIdFor(b.chatId) };
+    const queue = new Queue(sendQueueName(shardOf(a.chatId, SHARDS)), {
+      connection: createQueueConnection({ url: redis.url, role: 'producer' }),
+      prefix: redis.prefix,
+    });
+    try {
+      await queue.add('send', forged, { jobId: real.messageId });
+      const audit = await waitUntil(async () => {
+        const { rows } = await db.pool.query(
+          `SELECT code, detail FROM audit_events WHERE action = 'job.refused' AND detail->>'messageId' = $1`,
+          [real.messageId],
+        );
+        return rows[0];
+      }, 'audit row for the forged job');
+      expect(audit.code).toBe('SESSION.OWNER_MISMATCH');
+      const { rows } = await db.pool.query(`SELECT status, error_code FROM messages WHERE id = $1`, [real.messageId]);
+      expect(rows[0]).toEqual({ status: 'rejected', error_code: 'SESSION.OWNER_MISMATCH' });
+      expect(await control.sentCount()).toBe(before);
+      const job = await queue.getJob(real.messageId);
+      await waitUntil(async () => (await job!.getState()) === 'failed', 'forged job failed');
+      expect((await queue.getJob(real.messageId))!.attemptsMade).toBeLessThanOrEqual(1);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it("refuses a job put on another shard's queue", async () => {
+    const t = tenants.find((x) => shardOf(x.chatId, SHARDS) !== 0)!;
+    const before = await control.sentCount();
+    const job = await insertQueuedMessage(db.pool, t.chatId, '5521970000002', 'wrong shard');
+    const queue = new Queue(sendQueueName(0), {
+      connection: createQueueConnection({ url: redis.url, role: 'producer' }),
+      prefix: redis.prefix,
+    });
+    try {
+      await queue.add('send', job, { jobId: job.messageId });
+      await waitUntil(async () => {
+        const { rows } = await db.pool.query(`SELECT status, error_code FROM messages WHERE id = $1`, [job.messageId]);
+        return rows[0].status === 'rejected' && rows[0].error_code === 'SHARD.WRONG_SHARD';
+      }, 'wrong-shard job rejected');
+      const { rows } = await db.pool.query(
+        `SELECT count(*)::int AS n FROM audit_events WHERE action = 'job.refused' AND code = 'SHARD.WRONG_SHARD'
+           AND detail->>'messageId' = $1`,
+        [job.messageId],
+      );
+      expect(rows[0].n).toBe(1);
+      expect(await control.sentCount()).toBe(before);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('refuses a job with unexpected data (a phone number smuggled in) and one naming no outbox row', async () => {
+    const t = tenants[2]!;
+    const before = await control.sentCount();
+    const queue = new Queue(sendQueueName(shardOf(t.chatId, SHARDS)), {
+      connection: createQueueConnection({ url: redis.url, role: 'producer' }),
+      prefix: redis.prefix,
+    });
+    try {
+      const ghost = { messageId: randomUUID(), chatId: t.chatId.toString(), sessionId: sessionIdFor(t.chatId) };
+      await queue.add('send', { ...ghost, to: '5511999999999' }, { jobId: `smuggled-${ghost.messageId}` });
+      await queue.add('send', ghost, { jobId: ghost.messageId });
+      await waitUntil(async () => {
+        const { rows } = await db.pool.query(
+          `SELECT code FROM audit_events WHERE action = 'job.refused' AND code IN ('JOB.INVALID')`,
+        );
+        return rows.length >= 2;
+      }, 'both refusals audited');
+      expect(await control.sentCount()).toBe(before);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('fails a message for a tenant whose session was never linked, sending nothing', async () => {
+    const before = await control.sentCount();
+    const job = await insertQueuedMessage(db.pool, 42n, '5521970000003', 'no session yet');
+    await producer.enqueue(job);
+    await waitUntil(async () => {
+      const { rows } = await db.pool.query(`SELECT status, error_code FROM messages WHERE id = $1`, [job.messageId]);
+      return rows[0].status === 'failed' && rows[0].error_code === 'SESSION.NOT_LINKED';
+    }, 'unlinked message failed');
+    expect(await control.sentCount()).toBe(before);
+    expect((await control.sent()).some((r) => r.text === 'no session yet')).toBe(false);
+  });
+});
