@@ -18,10 +18,11 @@ export interface WorkerProcess {
   kill(): Promise<void>;
 }
 
-const tsxBin = join(repoRoot, 'node_modules/.bin/tsx');
 
 export async function spawnWorker(id: string, env: Record<string, string>): Promise<WorkerProcess> {
-  const proc = spawn(tsxBin, ['--conditions=source', join(repoRoot, 'apps/worker/src/main.ts')], {
+  // node itself (tsx as a loader), not the tsx CLI: the CLI forks a child, and
+  // a SIGKILL aimed at it would leave the real worker running as an orphan.
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', join(repoRoot, 'apps/worker/src/main.ts')], {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: 'info', WORKER_ID: id, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

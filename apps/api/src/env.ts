@@ -9,7 +9,8 @@ const BYTE_SIZE = /^[0-9]+(b|kb|mb)?$/i;
  * default operator password and no default admin key.
  */
 export const ApiEnv = z.object({
-  DATABASE_URL: z.string().url(),
+  // the local database README's first command migrates; set it explicitly in production
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/wa_dispatch'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   // same alphabet as the queue package's KeyLayout (no braces, no colons)
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default('wad'),

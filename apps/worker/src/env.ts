@@ -4,7 +4,8 @@ import { z } from 'zod';
 
 /** The worker's whole configuration; a bad value stops boot naming the variable. */
 export const WorkerEnv = z.object({
-  DATABASE_URL: z.string().url(),
+  // the local database README's first command migrates; set it explicitly in production
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/wa_dispatch'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('wad'),
   SHARD_COUNT: z.coerce.number().int().min(1).max(1024).default(16),

@@ -32,3 +32,12 @@ export type * from './ports/session-store.port.js';
 export type * from './ports/audit-log.port.js';
 export { systemClock, type Clock } from './ports/clock.port.js';
 export { parseConfig } from './parse-config.js';
+export {
+  claimedScope,
+  displayPrefix,
+  generateApiKey,
+  hashApiKey,
+  hashesEqual,
+  safeEqual,
+  type KeyScope,
+} from './api-key.js';

@@ -1,0 +1,207 @@
+/**
+ * Measurement helpers that sit outside the measured code: CPU snapshots taken
+ * at the edges of a timed window, and (profile mode only) counters patched
+ * onto the pg and ioredis client prototypes to count round trips.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+
+// ---------------------------------------------------------------- CPU
+
+export interface CpuSnapshot {
+  atMs: number;
+  nodeUs: number;
+  /** utime+stime of every local `postgres` process, in ms (clock ticks assumed 100/s). */
+  postgresMs: number;
+  /** used_cpu_user+sys of the Redis server (whole server: other clients count too), in ms. */
+  redisMs: number;
+}
+
+function postgresCpuMs(): number {
+  let ticks = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return Number.NaN;
+  }
+  for (const pid of entries) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      if (comm !== 'postgres') continue;
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+    } catch {
+      // the process exited meanwhile
+    }
+  }
+  return ticks * 10;
+}
+
+async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const get = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return (get('used_cpu_user') + get('used_cpu_sys')) * 1000;
+}
+
+export async function cpuSnapshot(redis: Redis): Promise<CpuSnapshot> {
+  const u = process.cpuUsage();
+  return { atMs: performance.now(), nodeUs: u.user + u.system, postgresMs: postgresCpuMs(), redisMs: await redisCpuMs(redis) };
+}
+
+export interface CpuPerItem {
+  /** µs of CPU per item in this Node process (all threads of it) */
+  node: number;
+  postgres: number;
+  redis: number;
+  /** cores busy on average over the window (node + postgres + redis) */
+  coresBusy: number;
+}
+
+export function cpuPerItem(a: CpuSnapshot, b: CpuSnapshot, items: number): CpuPerItem {
+  const wallMs = b.atMs - a.atMs;
+  const nodeMs = (b.nodeUs - a.nodeUs) / 1000;
+  const pgMs = b.postgresMs - a.postgresMs;
+  const redisMs = b.redisMs - a.redisMs;
+  return {
+    node: (nodeMs * 1000) / items,
+    postgres: (pgMs * 1000) / items,
+    redis: (redisMs * 1000) / items,
+    coresBusy: (nodeMs + pgMs + redisMs) / wallMs,
+  };
+}
+
+// ------------------------------------------------------- call counters
+
+export interface CallCounts {
+  pg: Map<string, { n: number; ms: number }>;
+  redis: Map<string, { n: number; ms: number }>;
+}
+
+let active: CallCounts | undefined;
+let installed = false;
+const shaNames = new Map<string, string>();
+
+function bump(map: Map<string, { n: number; ms: number }>, key: string, ms: number): void {
+  const e = map.get(key);
+  if (e) {
+    e.n++;
+    e.ms += ms;
+  } else map.set(key, { n: 1, ms });
+}
+
+function sqlKey(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 90 ? `${flat.slice(0, 90)}…` : flat;
+}
+
+/** Names the simulator's Lua scripts by their sha (they are run with EVALSHA directly). */
+function learnSimulatorScripts(repoRoot: string): void {
+  const dir = join(repoRoot, 'packages/whatsapp/src/simulator/lua');
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith('.lua')) continue;
+    const sha = createHash('sha1').update(readFileSync(join(dir, f), 'utf8')).digest('hex');
+    shaNames.set(sha, `sim:${f.replace(/\.lua$/, '')}`);
+  }
+}
+
+/**
+ * Patches pg.Client#query and Redis#sendCommand once; counting happens only
+ * between startCounting() and stopCounting(). Profile mode only: the
+ * wrappers add a little overhead to every call.
+ */
+export function installCounters(repoRoot: string): void {
+  if (installed) return;
+  installed = true;
+  learnSimulatorScripts(repoRoot);
+
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const origQuery = proto.query;
+  proto.query = function patchedQuery(this: unknown, ...args: unknown[]) {
+    const counts = active;
+    if (!counts) return origQuery.apply(this, args);
+    const first = args[0] as string | { text?: string };
+    const key = sqlKey(typeof first === 'string' ? first : (first?.text ?? '?'));
+    const t0 = performance.now();
+    const last = args[args.length - 1];
+    if (typeof last === 'function') {
+      args[args.length - 1] = (...cbArgs: unknown[]) => {
+        bump(counts.pg, key, performance.now() - t0);
+        return (last as (...a: unknown[]) => unknown)(...cbArgs);
+      };
+      return origQuery.apply(this, args);
+    }
+    const out = origQuery.apply(this, args);
+    if (out && typeof (out as Promise<unknown>).then === 'function') {
+      (out as Promise<unknown>).then(
+        () => bump(counts.pg, key, performance.now() - t0),
+        () => bump(counts.pg, `${key} (error)`, performance.now() - t0),
+      );
+    } else bump(counts.pg, key, 0);
+    return out;
+  };
+
+  const rproto = Redis.prototype as unknown as {
+    sendCommand: (command: RedisCommand, ...rest: unknown[]) => unknown;
+    scriptsSet?: Record<string, { sha: string }>;
+  };
+  const origSend = rproto.sendCommand;
+  rproto.sendCommand = function patchedSend(this: typeof rproto, command: RedisCommand, ...rest: unknown[]) {
+    const counts = active;
+    if (counts && command && typeof command.name === 'string') {
+      let key = command.name;
+      if (key === 'evalsha' || key === 'eval') {
+        const sha = String(command.args?.[0] ?? '');
+        let name = shaNames.get(sha);
+        if (!name && this.scriptsSet) {
+          for (const [n, s] of Object.entries(this.scriptsSet)) shaNames.set(s.sha, `bullmq:${n}`);
+          name = shaNames.get(sha);
+        }
+        key = `${key} ${name ?? sha.slice(0, 8)}`;
+      }
+      if (rest[0] !== undefined) key += ' (pipelined)';
+      const t0 = performance.now();
+      const p = command.promise;
+      if (p && typeof p.then === 'function') {
+        p.then(
+          () => bump(counts.redis, key, performance.now() - t0),
+          () => bump(counts.redis, `${key} (error)`, performance.now() - t0),
+        );
+      } else bump(counts.redis, key, 0);
+    }
+    return origSend.call(this, command, ...rest);
+  };
+}
+
+interface RedisCommand {
+  name: string;
+  args?: unknown[];
+  promise?: Promise<unknown>;
+}
+
+export function startCounting(): CallCounts {
+  active = { pg: new Map(), redis: new Map() };
+  return active;
+}
+
+export function stopCounting(): void {
+  active = undefined;
+}
+
+/** Lines "  n/item  avg ms  statement", most frequent first. */
+export function describeCounts(map: Map<string, { n: number; ms: number }>, items: number, limit = 14): string[] {
+  const rows = [...map.entries()].sort((a, b) => b[1].n - a[1].n);
+  const total = rows.reduce((s, [, v]) => s + v.n, 0);
+  const lines = rows
+    .slice(0, limit)
+    .map(([k, v]) => `    ${(v.n / items).toFixed(2).padStart(6)}/item  ${(v.ms / v.n).toFixed(2).padStart(6)} ms avg  ${k}`);
+  if (rows.length > limit) lines.push(`    … ${rows.length - limit} more kinds`);
+  lines.unshift(`    ${(total / items).toFixed(2).padStart(6)}/item  total`);
+  return lines;
+}

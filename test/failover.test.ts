@@ -1,0 +1,133 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SendProducer } from '@wa-dispatch/queue';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@wa-dispatch/testing';
+import { SimulatorControl } from '@wa-dispatch/whatsapp';
+import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js';
+import { simLink } from './support/sim-link.js';
+import { insertQueuedMessage, insertTenant, statusCounts } from './support/tenant-fixtures.js';
+import { waitUntil } from './support/wait-until.js';
+import { spawnWorker, type WorkerProcess } from './support/worker-process.js';
+
+// Durability: an accepted message survives a worker killed mid-batch and a
+// Redis that loses everything, and none is sent twice. The dispatcher's Redis
+// is a private server (so FLUSHALL hurts nobody else); the simulator, which
+// plays WhatsApp, lives on the shared server and keeps its record.
+const SHARDS = 8;
+const TENANTS = 10;
+const PER_TENANT = 120;
+const TOTAL = TENANTS * PER_TENANT;
+
+let db: TestDatabase;
+let sim: TestRedis;
+let dispatchRedis: PrivateRedis;
+let control: SimulatorControl;
+let producer: SendProducer;
+let workers: WorkerProcess[];
+
+const tenants = Array.from({ length: TENANTS }, (_, i) => ({
+  chatId: 910_000_000n + BigInt(i * 104_729),
+  phone: `5531988${String(i).padStart(6, '0')}`,
+}));
+
+async function delivered(): Promise<number> {
+  const c = await statusCounts(db.pool);
+  return (c.sent ?? 0) + (c.delivered ?? 0) + (c.read ?? 0);
+}
+
+beforeEach(async () => {
+  db = await createTestDatabase('failover');
+  sim = await createTestRedis('failover-sim');
+  dispatchRedis = await startPrivateRedis();
+  control = new SimulatorControl({ redis: sim.url, prefix: sim.prefix });
+  producer = new SendProducer({ connection: dispatchRedis.client, prefix: 'wad', shardCount: SHARDS });
+  for (const t of tenants) await insertTenant(db.pool, t.chatId, SHARDS);
+  const env = {
+    DATABASE_URL: db.url,
+    REDIS_URL: dispatchRedis.url,
+    REDIS_PREFIX: 'wad',
+    SIMULATOR_REDIS_URL: sim.url,
+    SIMULATOR_PREFIX: sim.prefix,
+    SHARD_COUNT: String(SHARDS),
+    LEASE_TTL_MS: '1500',
+    WORKER_CONCURRENCY: '4',
+    RECONCILE_INTERVAL_MS: '500',
+    RECONCILE_MIN_AGE_MS: '1000',
+  };
+  workers = await Promise.all([spawnWorker('fo-a', env), spawnWorker('fo-b', env)]);
+  for (const t of tenants) {
+    await simLink({ control, pool: db.pool, redis: dispatchRedis.client, prefix: 'wad' }, t.chatId, t.phone);
+  }
+  await waitUntil(async () => {
+    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM whatsapp_sessions WHERE status = 'connected'`);
+    return rows[0].n === TENANTS;
+  }, 'sessions connected', 30_000);
+}, 90_000);
+
+afterEach(async () => {
+  await Promise.all((workers ?? []).map((w) => w.stop()));
+  await producer?.close();
+  await control?.reset();
+  await control?.close();
+  await dispatchRedis?.stop();
+  await sim?.close();
+  await db?.drop();
+});
+
+async function enqueueAll(): Promise<void> {
+  const jobs = [];
+  for (const t of tenants) {
+    for (let n = 0; n < PER_TENANT; n++) {
+      jobs.push(await insertQueuedMessage(db.pool, t.chatId, `5521977${String(n).padStart(6, '0')}`, `fo ${t.chatId}#${n}`));
+    }
+  }
+  await producer.enqueueMany(jobs);
+}
+
+async function expectEachSentOnce(): Promise<void> {
+  await waitUntil(async () => (await delivered()) === TOTAL, `all ${TOTAL} messages sent`, 60_000, 200).catch(async (err) => {
+    console.error(await statusCounts(db.pool));
+    throw err;
+  });
+  const sent = await control.sent();
+  const texts = sent.map((s) => s.text);
+  expect(new Set(texts).size).toBe(TOTAL);
+  expect(texts).toHaveLength(TOTAL);
+  expect(await control.duplicateSends()).toBe(0);
+  const { rows } = await db.pool.query(
+    `SELECT count(*)::int AS n FROM messages WHERE status NOT IN ('sent','delivered','read')`,
+  );
+  expect(rows[0].n).toBe(0);
+}
+
+describe('durability', () => {
+  it('SIGKILL of one of two workers mid-run: the other takes its shards over, each message sent once', async () => {
+    const [a, b] = workers as [WorkerProcess, WorkerProcess];
+    await enqueueAll();
+    await waitUntil(async () => (await delivered()) >= TOTAL / 5, 'a fifth sent before the kill', 30_000, 10);
+    await a.kill();
+    await expectEachSentOnce();
+    // every shard's latest epoch was taken by the survivor
+    await waitUntil(async () => {
+      const { rows } = await db.pool.query(`SELECT shard, holder FROM shard_epochs ORDER BY shard`);
+      return rows.length === SHARDS && rows.every((r) => r.holder === b.id);
+    }, 'survivor holding every shard', 15_000).catch(async (err) => {
+      console.error((await db.pool.query(`SELECT * FROM shard_epochs ORDER BY shard`)).rows);
+      console.error(JSON.stringify(b.logs.filter((l) => String(l.msg).includes('shard')).slice(-30)));
+      throw err;
+    });
+  }, 120_000);
+
+  it('FLUSHALL mid-run: the reconciler restores the queues from the outbox, nothing lost or doubled', async () => {
+    await enqueueAll();
+    await waitUntil(async () => (await delivered()) >= TOTAL / 5, 'a fifth sent before the flush', 30_000, 10);
+    const epochsBefore = (await db.pool.query(`SELECT shard, epoch FROM shard_epochs ORDER BY shard`)).rows;
+    await dispatchRedis.client.flushall();
+    await expectEachSentOnce();
+    const epochsAfter = (await db.pool.query(`SELECT shard, epoch FROM shard_epochs ORDER BY shard`)).rows;
+    // fencing stayed monotonic although Redis forgot every counter
+    for (const before of epochsBefore) {
+      const after = epochsAfter.find((r) => r.shard === before.shard);
+      expect(BigInt(after.epoch)).toBeGreaterThan(BigInt(before.epoch));
+    }
+  }, 120_000);
+});
