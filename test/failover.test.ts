@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDb, type Db } from '@wa-dispatch/db';
 import { SendProducer } from '@wa-dispatch/queue';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@wa-dispatch/testing';
 import { SimulatorControl } from '@wa-dispatch/whatsapp';
@@ -22,6 +23,7 @@ let sim: TestRedis;
 let dispatchRedis: PrivateRedis;
 let control: SimulatorControl;
 let producer: SendProducer;
+let prisma: Db;
 let workers: WorkerProcess[];
 
 const tenants = Array.from({ length: TENANTS }, (_, i) => ({
@@ -39,6 +41,7 @@ beforeEach(async () => {
   sim = await createTestRedis('failover-sim');
   dispatchRedis = await startPrivateRedis();
   control = new SimulatorControl({ redis: sim.url, prefix: sim.prefix });
+  prisma = createDb({ url: db.url, max: 2 });
   producer = new SendProducer({ connection: dispatchRedis.client, prefix: 'wad', shardCount: SHARDS });
   for (const t of tenants) await insertTenant(db.pool, t.chatId, SHARDS);
   const env = {
@@ -55,7 +58,7 @@ beforeEach(async () => {
   };
   workers = await Promise.all([spawnWorker('fo-a', env), spawnWorker('fo-b', env)]);
   for (const t of tenants) {
-    await simLink({ control, pool: db.pool, redis: dispatchRedis.client, prefix: 'wad' }, t.chatId, t.phone);
+    await simLink({ control, db: prisma, redis: dispatchRedis.client, prefix: 'wad' }, t.chatId, t.phone);
   }
   await waitUntil(async () => {
     const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM whatsapp_sessions WHERE status = 'connected'`);
@@ -66,6 +69,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await Promise.all((workers ?? []).map((w) => w.stop()));
   await producer?.close();
+  await prisma?.$disconnect();
   await control?.reset();
   await control?.close();
   await dispatchRedis?.stop();
@@ -115,6 +119,21 @@ describe('durability', () => {
       console.error(JSON.stringify(b.logs.filter((l) => String(l.msg).includes('shard')).slice(-30)));
       throw err;
     });
+  }, 120_000);
+
+  it('SIGTERM hands shards over cleanly: in-flight jobs finish, leases released, nothing lost', async () => {
+    const [a, b] = workers as [WorkerProcess, WorkerProcess];
+    await enqueueAll();
+    await waitUntil(async () => (await delivered()) >= TOTAL / 5, 'a fifth sent before the stop', 30_000, 10);
+    expect(await a.stop()).toBe(0);
+    expect(a.logs.some((l) => l.msg === 'worker stopped')).toBe(true);
+    // released, not left to expire: no lease still names the stopped worker
+    const leases = await Promise.all(
+      Array.from({ length: SHARDS }, (_, s) => dispatchRedis.client.get(`wad:lease:{s${s}}`)),
+    );
+    expect(leases.filter((v) => v?.startsWith(`${a.id}:`))).toEqual([]);
+    await expectEachSentOnce();
+    expect(b.logs.filter((l) => l.msg === 'shard acquired').length).toBeGreaterThanOrEqual(SHARDS / 2);
   }, 120_000);
 
   it('FLUSHALL mid-run: the reconciler restores the queues from the outbox, nothing lost or doubled', async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { sendQueueName, sessionIdFor, shardOf } from '@wa-dispatch/core';
+import { createDb, type Db } from '@wa-dispatch/db';
 import { createQueueConnection, SendProducer } from '@wa-dispatch/queue';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@wa-dispatch/testing';
 import { SimulatorControl } from '@wa-dispatch/whatsapp';
@@ -18,6 +19,7 @@ const TENANTS = 20;
 const PER_TENANT = 50;
 
 let db: TestDatabase;
+let prisma: Db;
 let redis: TestRedis;
 let control: SimulatorControl;
 let producer: SendProducer;
@@ -36,6 +38,7 @@ const tenants: Tenant[] = Array.from({ length: TENANTS }, (_, i) => ({
 
 beforeAll(async () => {
   db = await createTestDatabase('isolation');
+  prisma = createDb({ url: db.url, max: 2 });
   redis = await createTestRedis('isolation');
   control = new SimulatorControl({ redis: redis.url, prefix: simPrefix() });
   producer = new SendProducer({ connection: redis.client, prefix: redis.prefix, shardCount: SHARDS });
@@ -53,7 +56,7 @@ beforeAll(async () => {
     WHATSAPP_TRANSPORT: 'simulator',
   };
   workers = await Promise.all([spawnWorker('iso-a', env), spawnWorker('iso-b', env)]);
-  for (const t of tenants) await simLink({ control, pool: db.pool, redis: redis.client, prefix: redis.prefix }, t.chatId, t.phone);
+  for (const t of tenants) await simLink({ control, db: prisma, redis: redis.client, prefix: redis.prefix }, t.chatId, t.phone);
   await waitUntil(async () => {
     const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM whatsapp_sessions WHERE status = 'connected'`);
     return rows[0].n === TENANTS;
@@ -70,6 +73,7 @@ afterAll(async () => {
   await control?.reset();
   await control?.close();
   await redis?.close();
+  await prisma?.$disconnect();
   await db?.drop();
 });
 

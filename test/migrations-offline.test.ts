@@ -179,11 +179,11 @@ describe('migrate deploy with ?schema=custom into a database the CLI creates', (
     expect(custom).toEqual(expect.arrayContaining(['_prisma_migrations', 'tenants', 'whatsapp_sessions', 'messages']));
     expect(await tablesIn(database, 'public')).toEqual([]);
 
-    const [{ n }] = await query<{ n: number }>(
+    const [row] = await query<{ n: number }>(
       database,
       `SELECT count(*)::int AS n FROM custom._prisma_migrations WHERE finished_at IS NOT NULL`,
     );
-    expect(n).toBe(migrations.length);
+    expect(row?.n).toBe(migrations.length);
   });
 
   it('then reports it up to date and in sync with the schema', { timeout: CLI_TIMEOUT_MS }, async () => {

@@ -4,7 +4,8 @@
  * onto the pg and ioredis client prototypes to count round trips.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
@@ -204,4 +205,85 @@ export function describeCounts(map: Map<string, { n: number; ms: number }>, item
   if (rows.length > limit) lines.push(`    … ${rows.length - limit} more kinds`);
   lines.unshift(`    ${(total / items).toFixed(2).padStart(6)}/item  total`);
   return lines;
+}
+
+// ------------------------------------------------------- CPU profile
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+export interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Starts sampling this thread's CPU; the returned function stops and yields the profile. */
+export async function startCpuProfile(): Promise<() => Promise<Profile>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async () => {
+    try {
+      const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile };
+      return profile;
+    } finally {
+      session.disconnect();
+    }
+  };
+}
+
+function bucketOf(cf: ProfileNode['callFrame']): string {
+  const url = cf.url.replace(/^file:\/\//, '');
+  if (!url) return `(${cf.functionName || 'native'})`;
+  const mod = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (mod) return mod[1]!;
+  const local = /\/((?:packages|apps)\/[^/]+)\//.exec(url);
+  if (local) return local[1]!;
+  if (url.startsWith('node:')) return 'node: (core)';
+  if (url.startsWith('wasm://')) return 'wasm (prisma query compiler)';
+  return url.replace(/.*\//, '');
+}
+
+/** Self time by package (and by native frame: writev, GC, idle), biggest first. */
+export function summarizeProfile(profile: Profile, limit = 12): { lines: string[]; busyMs: number } {
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  // the profiler's own start-up shows up under startCpuProfile: not the code under test
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const ours = (id: number): boolean => {
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      if (nodes.get(cur)!.callFrame.functionName === 'startCpuProfile') return true;
+    }
+    return false;
+  };
+  const byBucket = new Map<string, number>();
+  for (const [id, us] of self) {
+    if (ours(id)) continue;
+    const b = bucketOf(nodes.get(id)!.callFrame);
+    byBucket.set(b, (byBucket.get(b) ?? 0) + us);
+  }
+  const idle = byBucket.get('((idle))') ?? 0;
+  const total = [...byBucket.values()].reduce((a, b) => a + b, 0);
+  const busy = total - idle;
+  const lines = [...byBucket]
+    .filter(([k]) => k !== '((idle))')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .map(([k, us]) => `    ${(us / 1000).toFixed(0).padStart(6)} ms ${((100 * us) / busy).toFixed(1).padStart(5)}%  ${k}`);
+  lines.unshift(`    main thread busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled`);
+  return { lines, busyMs: busy / 1000 };
+}
+
+export function saveProfile(dir: string, name: string, profile: Profile): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  return file;
 }

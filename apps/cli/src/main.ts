@@ -74,13 +74,13 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
         throw new UsageError(`unknown command "${group}"`, MAIN_USAGE);
     }
   } catch (err) {
-    return reportError(err, io);
+    return reportError(err, io, built?.lastConnectionError());
   } finally {
     if (built) await built.close().catch(() => undefined);
   }
 }
 
-function reportError(err: unknown, io: CliIo): number {
+function reportError(err: unknown, io: CliIo, redisError: Error | undefined): number {
   if (err instanceof UsageError) {
     io.err(`error USAGE: ${err.message}`);
     if (err.usage) io.err(err.usage);
@@ -90,11 +90,23 @@ function reportError(err: unknown, io: CliIo): number {
     io.err(`error ${err.code}: ${err.message}`);
     return 1;
   }
-  // connection refused, a database that was never migrated, ...: a bug or an
-  // environment problem, reported without a stack
-  const message = err instanceof Error && err.message !== '' ? err.message.split('\n').slice(0, 3).join(' ') : String(err);
-  io.err(`error INTERNAL: ${message}`);
+  // connection refused, a database that was never migrated, ...: an
+  // environment problem or a bug, reported in one line without a stack
+  io.err(`error INTERNAL: ${describe(err, redisError)}`);
   return 1;
+}
+
+function describe(err: unknown, redisError: Error | undefined): string {
+  if (!(err instanceof Error)) return String(err);
+  // Prisma puts a code frame first and the cause on the last line
+  const lines = err.message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  let message = lines[lines.length - 1] ?? err.name;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && /^P[0-9]{4}$/.test(code)) message += ` (${code})`;
+  if (redisError && /connection is closed|max retries|reached the max/i.test(message)) {
+    message = `Redis unreachable (${redisError.message})`;
+  }
+  return message;
 }
 
 function isEntryPoint(): boolean {

@@ -20,22 +20,32 @@ export interface CliRuntime {
   audit: AuditRepository;
   signal: SessionSignal;
   control: SimulatorControl;
+  /** The last Redis connection error seen, to explain a command that failed for it. */
+  lastConnectionError(): Error | undefined;
   close(): Promise<void>;
 }
 
-function cliRedis(url: string, connectionName: string): RedisClient {
-  return createQueueConnection({
+function cliRedis(url: string, connectionName: string, onError: (err: Error) => void): RedisClient {
+  const client = createQueueConnection({
     url,
     role: 'producer',
     connectionName,
     redis: { lazyConnect: true, connectTimeout: 5_000, retryStrategy: (attempt) => (attempt > 3 ? null : attempt * 200) },
   });
+  // without a listener ioredis prints every failed attempt; the command's own error says it once
+  client.on('error', onError);
+  return client;
 }
 
 export function createCliRuntime(env: CliEnv): CliRuntime {
   const db = createDb({ url: env.DATABASE_URL, max: 2 });
-  const redis = cliRedis(env.REDIS_URL, 'wa-dispatch-cli');
-  const simRedis = env.SIMULATOR_REDIS_URL === env.REDIS_URL ? redis : cliRedis(env.SIMULATOR_REDIS_URL, 'wa-dispatch-cli-sim');
+  let lastError: Error | undefined;
+  const onError = (err: Error) => {
+    lastError = err;
+  };
+  const redis = cliRedis(env.REDIS_URL, 'wa-dispatch-cli', onError);
+  const simRedis =
+    env.SIMULATOR_REDIS_URL === env.REDIS_URL ? redis : cliRedis(env.SIMULATOR_REDIS_URL, 'wa-dispatch-cli-sim', onError);
   // a client passed in stays ours to close
   const control = new SimulatorControl({ redis: simRedis, prefix: env.SIMULATOR_PREFIX });
   return {
@@ -47,6 +57,7 @@ export function createCliRuntime(env: CliEnv): CliRuntime {
     audit: new AuditRepository(db),
     signal: new SessionSignal({ redis, prefix: env.REDIS_PREFIX }),
     control,
+    lastConnectionError: () => lastError,
     async close() {
       // every command has awaited its replies by now, so nothing is cut off
       redis.disconnect();

@@ -41,3 +41,4 @@ export {
   safeEqual,
   type KeyScope,
 } from './api-key.js';
+export * from './pacing/index.js';

@@ -16,3 +16,4 @@ export {
   type OutboxInsert,
   type OutboxMessageView,
 } from './outbox.repository.js';
+export { AuthStateRepository, type AuthJson, type AuthJsonObject, type AuthKeyWrites } from './auth-state.repository.js';

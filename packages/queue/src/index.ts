@@ -7,3 +7,4 @@ export { ShardLeaseStore, type LeaseHolder, type ShardLeaseStoreOptions } from '
 export { WorkerRegistry, type WorkerRegistryOptions } from './worker-registry.js';
 export { ShardBalancer, type ShardBalancerOptions, type ShardReleaseReason } from './shard-balancer.js';
 export { SessionSignal, type SessionSignalOptions } from './session-signal.js';
+export * from './pacing/index.js';
