@@ -5,7 +5,7 @@ import { TenantLimits, seededRandom, shardOf } from '@wa-dispatch/core';
 import { DispatchSwitches, KillSwitchGate } from './dispatch-switches.js';
 import { PacingGate } from './pacing-gate.js';
 import { RestrictionGate, TenantRestriction } from './tenant-restriction.js';
-import { TenantPacer } from './tenant-pacer.js';
+import { TenantPacer, type PaceDecision } from './tenant-pacer.js';
 import { ctxFor, limits } from './test-support/fixtures.js';
 
 const SHARDS = 16;
@@ -87,14 +87,31 @@ describe('pacing gates', () => {
   describe('PacingGate', () => {
     it('delays with RATE.LIMITED to the next slot plus bounded jitter, and applies warm-up and time zone', async () => {
       const cfg = { ...limits({ ratePerMinute: 60, burst: 3, jitterMs: 500 }), timeZone: 'America/Sao_Paulo', linkedAt: null };
-      const gate = new PacingGate({ pacer, shardCount: SHARDS, limitsFor: async () => cfg, random: seededRandom(9) });
+      const decisions: PaceDecision[] = [];
+      const gate = new PacingGate({
+        pacer,
+        shardCount: SHARDS,
+        limitsFor: async () => cfg,
+        random: seededRandom(9),
+        onDecision: (_ctx, d) => decisions.push(d),
+      });
       const now = Date.now();
       for (let i = 0; i < 3; i++) expect(await gate.check(ctxFor(A, KNOWN, now))).toBeUndefined();
-      const held = await gate.check(ctxFor(A, KNOWN, now));
-      expect(held?.code).toBe('RATE.LIMITED');
-      // next slot ≈ first send + 1 s (Redis clock), jitter ≤ min(500, (burst-1)·interval)
-      expect(held!.untilMs).toBeGreaterThan(now + 900);
-      expect(held!.untilMs).toBeLessThan(now + 1000 + 500 + 200);
+      const jitters: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const held = await gate.check(ctxFor(A, KNOWN, now));
+        expect(held?.code).toBe('RATE.LIMITED');
+        const d = decisions.at(-1)!;
+        if (d.allowed) throw new Error('expected a refusal');
+        expect(d.reason).toBe('rate');
+        // the next slot: one interval after the first send (Redis clock)
+        if (i === 0) expect(d.retryAtMs).toBe(decisions[0]!.atMs + 1000);
+        jitters.push(held!.untilMs - d.retryAtMs);
+      }
+      // jitter ≤ min(jitterMs 500, (burst-1)·interval 2000)
+      expect(Math.min(...jitters)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...jitters)).toBeLessThanOrEqual(500);
+      expect(new Set(jitters).size).toBeGreaterThan(1);
 
       // Freshly linked number: warm-up burst is 2 → the third message waits.
       const warm = { ...TenantLimits.parse({ recipientSpacingMs: 0, jitterMs: 0 }), linkedAt: new Date(now - 3_600_000) };

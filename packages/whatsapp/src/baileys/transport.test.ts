@@ -99,7 +99,7 @@ describe('BaileysTransport: opening', () => {
   });
 
   it('passes syncFullHistory/markOnlineOnConnect false and the session’s own auth state', async () => {
-    const h = harness({ socketConfig: { syncFullHistory: true, connectTimeoutMs: 1234 } as never });
+    const h = harness({ socketConfig: { syncFullHistory: true, markOnlineOnConnect: true, connectTimeoutMs: 1234 } });
     await h.open();
     const sock = await sockAt(h, 0);
     expect(sock.config.syncFullHistory).toBe(false);
