@@ -16,6 +16,7 @@ export const WorkerEnv = z.object({
     .default(() => `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
   WHATSAPP_TRANSPORT: z.enum(['simulator', 'baileys']).default('simulator'),
+  BAILEYS_CONNECT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
   SIMULATOR_REDIS_URL: z.string().url().optional(),
   SIMULATOR_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('wad-sim'),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(30_000),

@@ -55,7 +55,7 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
   const db: Db = createDb({ url: env.DATABASE_URL, max: Math.min(20, env.WORKER_CONCURRENCY + 4) });
   const redis: Redis = createQueueConnection({ url: env.REDIS_URL, role: 'worker' });
   const producer = new SendProducer({ connection: redis, prefix: env.REDIS_PREFIX, shardCount: env.SHARD_COUNT });
-  const transport = overrides.transport ?? (await createTransport(env, log));
+  const transport = overrides.transport ?? (await createTransport(env, log, db));
 
   const messages = new MessageDispatchRepository(db);
   const sessionRows = new SessionRepository(db);
