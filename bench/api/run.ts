@@ -17,15 +17,26 @@ import express from 'express';
 import { pino } from 'pino';
 import { parseConfig, shardOf } from '@wa-dispatch/core';
 import { createDb, type Db } from '@wa-dispatch/db';
-import { createQueueConnection, SendProducer } from '@wa-dispatch/queue';
+import { createQueueConnection, DispatchSwitches, SendProducer, TenantRestriction } from '@wa-dispatch/queue';
 import { createTestDatabase, createTestRedis, repoRoot, type TestDatabase, type TestRedis } from '@wa-dispatch/testing';
 import type { Redis } from 'ioredis';
 import { generateApiKey } from '../../apps/api/src/auth/api-key-codec.js';
 import { createApp } from '../../apps/api/src/create-app.js';
 import { ApiEnv } from '../../apps/api/src/env.js';
 import { parseOptions } from '../lib/options.js';
-import { cpuPerItem, cpuSnapshot, describeCounts, installCounters, startCounting, stopCounting, type CpuPerItem } from '../lib/probe.js';
-import { fmt, median } from '../lib/stats.js';
+import {
+  cpuPerItem,
+  cpuSnapshot,
+  describeCounts,
+  installCounters,
+  saveProfile,
+  startCounting,
+  startCpuProfile,
+  stopCounting,
+  summarizeProfile,
+  type CpuPerItem,
+} from '../lib/probe.js';
+import { fmt, machineLine, median, sleep } from '../lib/stats.js';
 
 const opts = parseOptions([
   { name: 'connections', default: 10, help: 'concurrent HTTP connections (both targets)' },
@@ -60,7 +71,6 @@ let db: Db;
 let producerRedis: Redis;
 let producer: SendProducer;
 const servers: Server[] = [];
-let logLines = 0;
 let warnLines = 0;
 const chatIds = Array.from({ length: TENANTS }, (_, i) => 800_000_000n + BigInt(i * 104_729));
 
@@ -104,12 +114,19 @@ async function setup(): Promise<{ appUrl: string; bareUrl: string; key: string }
     { level: config.LOG_LEVEL },
     {
       write(line: string) {
-        logLines++;
         if (/"level":(40|50|60)/.test(line)) warnLines++;
       },
     },
   );
-  const app = createApp({ db, producer, redis: producerRedis, config, logger });
+  const app = createApp({
+    db,
+    producer,
+    redis: producerRedis,
+    config,
+    logger,
+    switches: new DispatchSwitches({ redis: producerRedis, prefix: config.REDIS_PREFIX }),
+    restrictions: new TenantRestriction({ redis: producerRedis, prefix: config.REDIS_PREFIX }),
+  });
   const { url: appUrl } = await listen(app);
 
   const bare = express();
@@ -123,7 +140,7 @@ async function setup(): Promise<{ appUrl: string; bareUrl: string; key: string }
 }
 
 async function load(url: string, key: string, seconds: number): Promise<RunResult> {
-  const cpu0 = await cpuSnapshot(redis.client);
+  const cpu0 = await cpuSnapshot(redis.client, tdb.pool);
   const r = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -139,7 +156,7 @@ async function load(url: string, key: string, seconds: number): Promise<RunResul
       ...(opts.idempotency ? { setupRequest: SETUP_REQUEST as never } : {}),
     })),
   });
-  const cpu1 = await cpuSnapshot(redis.client);
+  const cpu1 = await cpuSnapshot(redis.client, tdb.pool);
   const accepted = r['2xx'];
   return {
     reqPerSec: accepted / r.duration,
@@ -188,11 +205,13 @@ async function main(): Promise<number> {
     `bench:api  ${CONNECTIONS} connections, ${DURATION} s per run after ${opts.warmup} s warm-up, ${opts.rounds} round(s), ` +
       `${TENANTS} tenants, Idempotency-Key ${opts.idempotency ? 'unique per request' : 'none'}`,
   );
+  console.log(`  machine: ${machineLine()}`);
   const { appUrl, bareUrl, key } = await setup();
   const before = await counts();
+  let appAccepted = 0;
   if (opts.warmup > 0) {
     await load(bareUrl, key, opts.warmup);
-    await load(appUrl, key, opts.warmup);
+    appAccepted += (await load(appUrl, key, opts.warmup)).accepted;
   }
   const app: RunResult[] = [];
   const bare: RunResult[] = [];
@@ -201,6 +220,7 @@ async function main(): Promise<number> {
     for (const kind of order) {
       const res = await load(kind === 'app' ? appUrl : bareUrl, key, DURATION);
       (kind === 'app' ? app : bare).push(res);
+      if (kind === 'app') appAccepted += res.accepted;
       if (opts.rounds > 1) console.log(line(`round ${r + 1} ${kind}`, res));
     }
   }
@@ -220,8 +240,9 @@ async function main(): Promise<number> {
   });
   const a = med(app);
   const b = med(bare);
+  await sleep(300); // requests in flight when autocannon stopped still finish
   const after = await counts();
-  console.log('');
+  console.log(`\n  machine after: ${machineLine()}`);
   console.log(line('bare express (json + 202)', b));
   console.log(line('POST /v1/tenants/{chatId}/messages', a));
   console.log(`  ratio app/bare: throughput ${(a.reqPerSec / b.reqPerSec).toFixed(3)}, p99 latency ${(a.p99 / b.p99).toFixed(1)}x`);
@@ -231,7 +252,10 @@ async function main(): Promise<number> {
     );
   }
   const wrote = after.rows - before.rows;
-  console.log(`  app wrote ${wrote} outbox rows and ${after.jobs - before.jobs} send jobs (warm-up included); warnings logged: ${warnLines}`);
+  console.log(
+    `  app: ${appAccepted} accepted (warm-up included), ${wrote} outbox rows and ${after.jobs - before.jobs} send jobs written ` +
+      `(may exceed accepted by up to ${CONNECTIONS} per run: requests in flight at the end); warnings logged: ${warnLines}`,
+  );
 
   if (opts.profile) {
     installCounters(repoRoot);
@@ -243,6 +267,14 @@ async function main(): Promise<number> {
     for (const l of describeCounts(c.pg, Math.max(1, p.accepted))) console.log(l);
     console.log('  app: Redis commands per accepted request:');
     for (const l of describeCounts(c.redis, Math.max(1, p.accepted))) console.log(l);
+    // main thread = the app's event loop (autocannon runs in its own thread)
+    const stop = await startCpuProfile();
+    const q = await load(appUrl, key, Math.min(DURATION, 3));
+    const profile = await stop();
+    const file = saveProfile(join(repoRoot, 'bench/results'), 'api-bench-app', profile);
+    const { lines, busyMs } = summarizeProfile(profile);
+    console.log(`  app: main-thread self time by package (${q.accepted} accepted, ${fmt((busyMs * 1000) / Math.max(1, q.accepted))} µs busy per request; ${file.replace(`${repoRoot}/`, '')})`);
+    for (const l of lines) console.log(l);
   }
   const sane = a.errors === 0 && b.errors === 0 && a.non2xx === 0 && b.non2xx === 0;
   if (!sane) console.log('  WARNING: some requests failed; the numbers above are not comparable');

@@ -4,7 +4,7 @@
  * onto the pg and ioredis client prototypes to count round trips.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -15,34 +15,71 @@ import { Redis } from 'ioredis';
 export interface CpuSnapshot {
   atMs: number;
   nodeUs: number;
-  /** utime+stime of every local `postgres` process, in ms (clock ticks assumed 100/s). */
-  postgresMs: number;
+  /** ms of CPU (utime+stime) per Postgres backend serving this process's connections */
+  postgres: Map<number, number>;
   /** used_cpu_user+sys of the Redis server (whole server: other clients count too), in ms. */
   redisMs: number;
 }
 
-function postgresCpuMs(): number {
-  let ticks = 0;
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return Number.NaN;
-  }
-  for (const pid of entries) {
-    if (!/^\d+$/.test(pid)) continue;
+/** Local ports of this process's TCP connections to `remotePort` (Linux /proc). */
+function myLocalPorts(remotePort: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      if (comm !== 'postgres') continue;
-      const fields = stat.slice(close + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
     } catch {
-      // the process exited meanwhile
+      // closed meanwhile
     }
   }
-  return ticks * 10;
+  const ports: number[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      const local = Number.parseInt(f[1]!.split(':')[1]!, 16);
+      const remote = Number.parseInt(f[2]!.split(':')[1]!, 16);
+      if (remote === remotePort && inodes.has(f[9]!)) ports.push(local);
+    }
+  }
+  return ports;
+}
+
+function procCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime at 100 ticks/s
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU of the Postgres backends serving this process's own connections, so
+ * other sessions on a shared server are not counted. Needs the server on
+ * this host at port 5432; otherwise the map stays empty.
+ */
+async function myPostgresCpu(pool: pg.Pool | undefined): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (!pool) return out;
+  try {
+    const ports = myLocalPorts(5432);
+    const { rows } = await pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])`, [ports]);
+    for (const { pid } of rows) {
+      const ms = procCpuMs(pid);
+      if (ms !== undefined) out.set(pid, ms);
+    }
+  } catch {
+    // not Linux, or not local: leave it empty
+  }
+  return out;
 }
 
 async function redisCpuMs(redis: Redis): Promise<number> {
@@ -51,9 +88,12 @@ async function redisCpuMs(redis: Redis): Promise<number> {
   return (get('used_cpu_user') + get('used_cpu_sys')) * 1000;
 }
 
-export async function cpuSnapshot(redis: Redis): Promise<CpuSnapshot> {
+/** `pool`: any pg pool of this process, used to map its connections to backend pids. */
+export async function cpuSnapshot(redis: Redis, pool?: pg.Pool): Promise<CpuSnapshot> {
+  const postgres = await myPostgresCpu(pool);
+  const redisMs = await redisCpuMs(redis);
   const u = process.cpuUsage();
-  return { atMs: performance.now(), nodeUs: u.user + u.system, postgresMs: postgresCpuMs(), redisMs: await redisCpuMs(redis) };
+  return { atMs: performance.now(), nodeUs: u.user + u.system, postgres, redisMs };
 }
 
 export interface CpuPerItem {
@@ -68,7 +108,9 @@ export interface CpuPerItem {
 export function cpuPerItem(a: CpuSnapshot, b: CpuSnapshot, items: number): CpuPerItem {
   const wallMs = b.atMs - a.atMs;
   const nodeMs = (b.nodeUs - a.nodeUs) / 1000;
-  const pgMs = b.postgresMs - a.postgresMs;
+  let pgMs = 0;
+  // a backend that appeared during the window counts whole (it started in it)
+  for (const [pid, ms] of b.postgres) pgMs += ms - (a.postgres.get(pid) ?? 0);
   const redisMs = b.redisMs - a.redisMs;
   return {
     node: (nodeMs * 1000) / items,

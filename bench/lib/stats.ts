@@ -1,3 +1,5 @@
+import { availableParallelism, loadavg } from 'node:os';
+
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const s = [...values].sort((a, b) => a - b);
@@ -24,4 +26,9 @@ export async function forEachBounded<T>(items: readonly T[], limit: number, fn: 
       }
     }),
   );
+}
+
+/** "2 cores, load 1.23": the machine's state, printed with every result (noisy hosts). */
+export function machineLine(): string {
+  return `${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
 }
