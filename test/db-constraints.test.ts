@@ -156,4 +156,16 @@ describe('tenants', () => {
   it('refuses chat_id 0', async () => {
     expect(await rejects(`INSERT INTO tenants (chat_id, name) VALUES (0, 'zero')`)).toBe('tenants_chat_id_check');
   });
+
+  it('keeps pacing limits a JSON object (or null)', async () => {
+    expect(await rejects(`UPDATE tenants SET limits = '[1]'::jsonb WHERE chat_id = 1001`)).toBe('tenants_limits_object_check');
+    await db.pool.query(`UPDATE tenants SET limits = '{"ratePerMinute": 2}'::jsonb WHERE chat_id = 1001`);
+  });
+});
+
+describe('dispatch_switches', () => {
+  it('knows only the all and automatic switches', async () => {
+    expect(await rejects(`INSERT INTO dispatch_switches (key, paused) VALUES ('tenant', true)`)).toBe('dispatch_switches_key_check');
+    await db.pool.query(`INSERT INTO dispatch_switches (key, paused) VALUES ('all', false), ('automatic', false)`);
+  });
 });

@@ -55,6 +55,8 @@ beforeEach(async () => {
     WORKER_CONCURRENCY: '4',
     RECONCILE_INTERVAL_MS: '500',
     RECONCILE_MIN_AGE_MS: '1000',
+    // about durability, not pacing (test/pacing.test.ts covers that)
+    PACING: 'off',
   };
   workers = await Promise.all([spawnWorker('fo-a', env), spawnWorker('fo-b', env)]);
   for (const t of tenants) {

@@ -54,6 +54,8 @@ beforeAll(async () => {
     WORKER_CONCURRENCY: '8',
     RECONCILE_INTERVAL_MS: '1000',
     WHATSAPP_TRANSPORT: 'simulator',
+    // about isolation, not pacing (test/pacing.test.ts covers that)
+    PACING: 'off',
   };
   workers = await Promise.all([spawnWorker('iso-a', env), spawnWorker('iso-b', env)]);
   for (const t of tenants) await simLink({ control, db: prisma, redis: redis.client, prefix: redis.prefix }, t.chatId, t.phone);

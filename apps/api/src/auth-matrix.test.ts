@@ -93,6 +93,41 @@ const ENDPOINTS: Endpoint[] = [
     expect: { otherTenant: FT, rightTenant: [200], service: [200], admin: F, envAdmin: F },
   },
   {
+    name: 'GET /v1/tenants/{chatId}/limits',
+    request: async () => ({ method: 'GET', path: `/v1/tenants/${A}/limits` }),
+    expect: { otherTenant: FT, rightTenant: [200], service: F, admin: [200], envAdmin: [200] },
+  },
+  {
+    name: 'PATCH /v1/tenants/{chatId}/limits',
+    request: async () => ({ method: 'PATCH', path: `/v1/tenants/${A}/limits`, body: { ratePerMinute: 2 } }),
+    expect: { otherTenant: F, rightTenant: F, service: F, admin: [200], envAdmin: [200] },
+  },
+  {
+    name: 'POST /v1/tenants/{chatId}/pause',
+    request: async () => ({ method: 'POST', path: `/v1/tenants/${A}/pause` }),
+    expect: { otherTenant: FT, rightTenant: [200], service: F, admin: [200], envAdmin: [200] },
+  },
+  {
+    name: 'POST /v1/tenants/{chatId}/resume',
+    request: async () => ({ method: 'POST', path: `/v1/tenants/${A}/resume` }),
+    expect: { otherTenant: FT, rightTenant: [200], service: F, admin: [200], envAdmin: [200] },
+  },
+  {
+    name: 'GET /v1/admin/pause',
+    request: async () => ({ method: 'GET', path: '/v1/admin/pause' }),
+    expect: { otherTenant: F, rightTenant: F, service: F, admin: [200], envAdmin: [200] },
+  },
+  {
+    name: 'POST /v1/admin/pause',
+    request: async () => ({ method: 'POST', path: '/v1/admin/pause', body: { scope: 'automatic' } }),
+    expect: { otherTenant: F, rightTenant: F, service: F, admin: [200], envAdmin: [200] },
+  },
+  {
+    name: 'POST /v1/admin/resume',
+    request: async () => ({ method: 'POST', path: '/v1/admin/resume', body: { scope: 'automatic' } }),
+    expect: { otherTenant: F, rightTenant: F, service: F, admin: [200], envAdmin: [200] },
+  },
+  {
     name: 'GET /metrics',
     request: async () => ({ method: 'GET', path: '/metrics' }),
     expect: { otherTenant: F, rightTenant: F, service: F, admin: [200], envAdmin: [200] },

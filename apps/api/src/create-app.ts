@@ -1,7 +1,8 @@
 import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
-import type { SendProducer } from '@wa-dispatch/queue';
-import { ApiKeyRepository, AuditRepository, OutboxRepository, TenantRepository, type Db } from '@wa-dispatch/db';
+import type { DispatchSwitches, SendProducer, TenantRestriction } from '@wa-dispatch/queue';
+import { ApiKeyRepository, AuditRepository, OutboxRepository, PacingRepository, TenantRepository, type Db } from '@wa-dispatch/db';
+import { SessionRepository } from '@wa-dispatch/db';
 import { createAuthenticator } from './auth/authenticate.js';
 import { BOARD_PATH, bullBoardHandlers, type BoardQueue } from './bull-board.js';
 import type { ApiEnv } from './env.js';
@@ -15,7 +16,10 @@ import { healthRouter, type Pingable } from './routes/health.route.js';
 import { messagesRouter } from './routes/messages.route.js';
 import { metricsRouter } from './routes/metrics.route.js';
 import type { RouteContext } from './routes/route-context.js';
+import { pacingRouter } from './routes/pacing.route.js';
+import { detachedSessionLink, sessionRouter, type SessionLinkDeps } from './routes/session.route.js';
 import { tenantsRouter } from './routes/tenants.route.js';
+import { DispatchControl } from './services/dispatch-control.js';
 import { MessageSender } from './services/message-sender.js';
 
 export interface ApiDeps {
@@ -31,6 +35,12 @@ export interface ApiDeps {
   /** How long a send request waits for Redis before answering 202 anyway. */
   enqueueTimeoutMs?: number;
   metrics?: ApiMetrics;
+  /** Global kill switch / automatic switch (Redis side; Postgres is written first). */
+  switches: DispatchSwitches;
+  /** Restriction breaker state, shown by GET …/limits. */
+  restrictions: TenantRestriction;
+  /** Session linking: the nudge to workers and the QRs they hand over (Redis). */
+  sessionLink?: SessionLinkDeps;
 }
 
 /**
@@ -69,13 +79,18 @@ export function createApp(deps: ApiDeps): Express {
   const auth = createAuthenticator({ keys, adminKey: config.ADMIN_API_KEY, logger });
   const tenants = new TenantRepository(deps.db);
   const outbox = new OutboxRepository(deps.db);
+  const audit = new AuditRepository(deps.db);
+  const pacing = new PacingRepository(deps.db);
   const ctx: RouteContext = {
     config,
     logger,
     tenants,
     apiKeys: keys,
     outbox,
-    audit: new AuditRepository(deps.db),
+    audit,
+    pacing,
+    restrictions: deps.restrictions,
+    dispatch: new DispatchControl({ pacing, switches: deps.switches, audit }),
     sender: new MessageSender({
       tenants,
       outbox,
@@ -109,6 +124,8 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(tenantsRouter(ctx));
   v1.use(apiKeysRouter(ctx));
   v1.use(messagesRouter(ctx));
+  v1.use(pacingRouter(ctx));
+  v1.use(sessionRouter(ctx, { sessions: new SessionRepository(deps.db), link: deps.sessionLink ?? detachedSessionLink(logger) }));
   app.use('/v1', v1);
 
   app.use(notFoundHandler);

@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseConfig } from '@wa-dispatch/core';
 import { createDb } from '@wa-dispatch/db';
-import { SendProducer, createQueueConnection } from '@wa-dispatch/queue';
+import { DispatchSwitches, SendProducer, TenantRestriction, createQueueConnection } from '@wa-dispatch/queue';
+import { PairingRequests, QrStore, SessionSignal } from '@wa-dispatch/queue';
 import type { BoardQueue } from './bull-board.js';
 import { createApp } from './create-app.js';
 import { ApiEnv } from './env.js';
@@ -39,7 +40,23 @@ export async function startApi(
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const producer = new SendProducer({ connection: redis, prefix: config.REDIS_PREFIX, shardCount: config.SHARD_COUNT, logger });
 
-  const app = createApp({ db, producer, redis, config, logger, ...(opts.extraQueues ? { extraQueues: opts.extraQueues } : {}) });
+  const switches = new DispatchSwitches({ redis, prefix: config.REDIS_PREFIX });
+  const restrictions = new TenantRestriction({ redis, prefix: config.REDIS_PREFIX });
+  const app = createApp({
+    db,
+    producer,
+    redis,
+    config,
+    logger,
+    switches,
+    restrictions,
+    sessionLink: {
+      signal: new SessionSignal({ redis, prefix: config.REDIS_PREFIX }),
+      qrs: new QrStore({ redis, prefix: config.REDIS_PREFIX }),
+      pairing: new PairingRequests({ redis, prefix: config.REDIS_PREFIX }),
+    },
+    ...(opts.extraQueues ? { extraQueues: opts.extraQueues } : {}),
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
   });

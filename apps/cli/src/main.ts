@@ -4,6 +4,7 @@ import { AppError } from '@wa-dispatch/core';
 import { UsageError } from './args.js';
 import { processIo, type CliIo } from './cli-io.js';
 import { keysCommand } from './commands/keys.command.js';
+import { sessionCommand } from './commands/session.command.js';
 import { simCommand } from './commands/sim.command.js';
 import { tenantsCommand } from './commands/tenants.command.js';
 import { loadCliEnv } from './env.js';
@@ -17,7 +18,8 @@ Groups:
   tenants create <chatId> --name <name>             create a tenant and its own session
   keys create --scope admin|service|tenant [...]    mint an API key (shown once)
   keys revoke <id>                                  revoke an API key
-  sim link|sent|inbound|fail|disconnect|logout      drive the WhatsApp simulator (dev/test tool)
+  session link|status|logout <chatId>               link the tenant's own number (terminal QR), status, logout
+  sim link|scan|sent|inbound|fail|disconnect|logout drive the WhatsApp simulator (dev/test tool)
 
 Every command takes --help; most take --json.
 
@@ -69,6 +71,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
         return 0;
       case 'sim':
         await simCommand(rest, runtime, io);
+        return 0;
+      case 'session':
+        await sessionCommand(rest, runtime, io);
         return 0;
       default:
         throw new UsageError(`unknown command "${group}"`, MAIN_USAGE);

@@ -1,5 +1,5 @@
 import { ApiKeyRepository, AuditRepository, createDb, SessionRepository, TenantRepository, type Db } from '@wa-dispatch/db';
-import { createQueueConnection, SessionSignal } from '@wa-dispatch/queue';
+import { createQueueConnection, QrStore, SessionSignal } from '@wa-dispatch/queue';
 import { SimulatorControl } from '@wa-dispatch/whatsapp';
 import type { CliEnv } from './env.js';
 
@@ -19,6 +19,8 @@ export interface CliRuntime {
   sessions: SessionRepository;
   audit: AuditRepository;
   signal: SessionSignal;
+  /** QRs of linking sessions, as the workers hand them over. */
+  qrs: QrStore;
   control: SimulatorControl;
   /** The last Redis connection error seen, to explain a command that failed for it. */
   lastConnectionError(): Error | undefined;
@@ -56,6 +58,7 @@ export function createCliRuntime(env: CliEnv): CliRuntime {
     sessions: new SessionRepository(db),
     audit: new AuditRepository(db),
     signal: new SessionSignal({ redis, prefix: env.REDIS_PREFIX }),
+    qrs: new QrStore({ redis, prefix: env.REDIS_PREFIX }),
     control,
     lastConnectionError: () => lastError,
     async close() {

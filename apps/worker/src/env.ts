@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { DEFAULT_RECIPIENT_HASH_KEY } from '@wa-dispatch/queue';
 
 /** The worker's whole configuration; a bad value stops boot naming the variable. */
 export const WorkerEnv = z.object({
@@ -21,6 +22,18 @@ export const WorkerEnv = z.object({
   SIMULATOR_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('wad-sim'),
   RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(30_000),
   RECONCILE_MIN_AGE_MS: z.coerce.number().int().min(0).default(5_000),
+  // HMAC key for the recipient hashes pacing keeps in Redis (per-recipient spacing,
+  // known contacts). The default is for development only: SET A SECRET IN PRODUCTION
+  // (changing it later forgets who was already contacted; see docs/operations.md).
+  RECIPIENT_HASH_KEY: z.string().min(16).default(DEFAULT_RECIPIENT_HASH_KEY),
+  // off: no rate / recipient-spacing / first-contact pacing (tests and benchmarks that are not
+  // about pacing). The kill switch, tenant pauses and the restriction breaker still apply.
+  PACING: z.enum(['on', 'off']).default('on'),
+  // How long a worker believes a tenant's limits (PATCH applies within this) and its pause flag.
+  PACING_LIMITS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  TENANT_PAUSE_CACHE_MS: z.coerce.number().int().min(0).max(10_000).default(250),
+  // How often dispatch_switches (Postgres) is compared with the Redis copy and re-asserted.
+  SWITCH_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -20,6 +20,18 @@ export class WorkerMetrics {
     help: 'Outbox rows re-enqueued by the reconciler',
     registers: [this.registry],
   });
+  readonly restrictions = new Counter({
+    name: 'wad_tenant_restrictions_total',
+    help: 'Restriction breaker trips (WhatsApp restricted, rate-limited or reach-out-locked a tenant number) by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly held = new Counter({
+    name: 'wad_send_held_total',
+    help: 'Sends held back (delayed, not failed) by a gate: kill switch, tenant pause, restriction, pacing',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
   readonly ownedShards = new Gauge({
     name: 'wad_owned_shards',
     help: 'Shards whose lease this worker holds',

@@ -25,8 +25,12 @@ export interface SessionEventSink {
   onSessionState?(session: SessionRecord, state: TransportSessionState, info: { number?: string; code?: string }): void;
   onInbound?(chatId: bigint, inboundId: string, inReplyToId: string | null): void;
   onReceipt?(sessionId: string, waMessageId: string, status: 'delivered' | 'read'): void;
-  onQr?(chatId: bigint, qr: string, expiresAt: Date): void;
+  /** A QR to show for the session (each rotation again); `session` is the row it was opened for. */
+  onQr?(chatId: bigint, qr: string, expiresAt: Date, session: SessionRecord): void | Promise<void>;
 }
+
+/** States after which a transport session is over: a relink needs a new one. */
+const FINAL_STATES: ReadonlySet<TransportSessionState> = new Set(['logged_out', 'banned', 'replaced', 'qr_expired', 'quarantined']);
 
 export interface SessionManagerOptions {
   transport: WhatsappTransport;
@@ -43,12 +47,20 @@ interface LiveEntry {
   session: TransportSession;
   shard: number;
   epoch: bigint;
+  /** The last state the transport reported for this session. */
+  status: { state?: TransportSessionState };
 }
 
 export class SessionManager implements LiveSessions {
   private readonly live = new Map<string, LiveEntry>();
   private readonly opening = new Map<string, Promise<void>>();
   private readonly shardEpochs = new Map<number, bigint>();
+  /**
+   * Sessions whose logout outcome is already on the row (refused for a number
+   * another tenant holds, or logged out through the API): the transport's own
+   * logged_out echo must not overwrite the reason.
+   */
+  private readonly outcomeRecorded = new Set<string>();
 
   constructor(private readonly o: SessionManagerOptions) {}
 
@@ -83,13 +95,43 @@ export class SessionManager implements LiveSessions {
     if (!record) return;
     const epoch = this.shardEpochs.get(record.shard);
     if (epoch === undefined) return; // not our shard
-    const entry = this.live.get(sessionId);
+    let entry = this.live.get(sessionId);
     if (RESTORABLE_STATUSES.includes(record.status)) {
+      if (entry?.status.state !== undefined && FINAL_STATES.has(entry.status.state)) {
+        // e.g. a relink after qr_expired: the old transport session is over, open a new one
+        this.live.delete(sessionId);
+        await entry.session.close().catch((err) => this.o.logger.warn({ err, sessionId }, 'close failed'));
+        entry = undefined;
+      }
       if (!entry) await this.ensureOpen(record, record.shard, epoch);
     } else if (entry) {
+      if (record.status === 'logged_out') {
+        // logged out through the API: end the link on WhatsApp's side too, not just the socket
+        this.outcomeRecorded.add(sessionId);
+        await this.logout(sessionId);
+        return;
+      }
       this.live.delete(sessionId);
       await entry.session.close();
     }
+  }
+
+  /** The shard of a session this worker holds open under its current lease, if any. */
+  liveShard(sessionId: string): number | undefined {
+    const entry = this.live.get(sessionId);
+    return entry && this.shardEpochs.get(entry.shard) === entry.epoch ? entry.shard : undefined;
+  }
+
+  /** A pairing code from the live session (it must be showing a QR). */
+  async requestPairingCode(sessionId: string, phone: string): Promise<string> {
+    const entry = this.live.get(sessionId);
+    if (!entry || this.shardEpochs.get(entry.shard) !== entry.epoch) {
+      throw new AppError('SESSION.QR_NOT_AVAILABLE', 'the session is not open on this worker');
+    }
+    if (!entry.session.requestPairingCode) {
+      throw new AppError('SESSION.PAIRING_UNSUPPORTED', 'this transport cannot link by pairing code');
+    }
+    return entry.session.requestPairingCode(phone);
   }
 
   async logout(sessionId: string): Promise<void> {
@@ -115,14 +157,22 @@ export class SessionManager implements LiveSessions {
   private async open(record: SessionRecord, shard: number, epoch: bigint): Promise<void> {
     const { sessionId, chatIdUsuario: owner } = record;
     const log = this.o.logger.child({ sessionId, shard });
+    const status: LiveEntry['status'] = {};
+    this.outcomeRecorded.delete(sessionId);
     try {
       const session = await this.o.transport.open({
         sessionId,
         ownerChatId: owner,
         epoch,
         handlers: {
-          onState: (state, info) => this.onState(record, epoch, state, info),
-          onQr: (qr, expiresAt) => this.o.events?.onQr?.(owner, qr, expiresAt),
+          onState: (state, info) => {
+            status.state = state;
+            return this.onState(record, epoch, state, info);
+          },
+          onQr: async (qr, expiresAt) => {
+            if (this.shardEpochs.get(shard) !== epoch) return; // the shard moved on: not ours to show
+            await this.o.events?.onQr?.(owner, qr, expiresAt, record);
+          },
           onReceipt: async (waMessageId, status) => {
             if (await this.o.messages.applyReceipt(sessionId, waMessageId, status)) {
               this.o.events?.onReceipt?.(sessionId, waMessageId, status);
@@ -142,7 +192,7 @@ export class SessionManager implements LiveSessions {
         await session.close(); // the shard moved on while we were connecting
         return;
       }
-      this.live.set(sessionId, { session, shard, epoch });
+      this.live.set(sessionId, { session, shard, epoch, status });
     } catch (err) {
       log.warn({ err }, 'session open failed');
     }
@@ -155,6 +205,10 @@ export class SessionManager implements LiveSessions {
     info: { number?: string; code?: string; message?: string },
   ): Promise<void> {
     const { sessionId } = record;
+    if (state === 'logged_out' && this.outcomeRecorded.delete(sessionId)) {
+      this.o.events?.onSessionState?.(record, state, info);
+      return; // the echo of a logout whose outcome the row already records
+    }
     try {
       const written = await this.o.sessions.updateStatus(sessionId, epoch, state, {
         ...(info.number ? { numeroWhatsapp: info.number } : {}),
@@ -172,6 +226,7 @@ export class SessionManager implements LiveSessions {
           numeroWhatsapp: null,
           lastError: 'SESSION.NUMBER_TAKEN',
         });
+        this.outcomeRecorded.add(sessionId);
         await this.logout(sessionId).catch(() => undefined);
         this.o.events?.onSessionState?.(record, 'logged_out', { code: 'SESSION.NUMBER_TAKEN' });
         return;

@@ -12,22 +12,35 @@ import {
   createDb,
   InboundRepository,
   MessageDispatchRepository,
+  PacingRepository,
   SessionRepository,
   ShardEpochRepository,
   type Db,
 } from '@wa-dispatch/db';
 import {
   createQueueConnection,
+  DispatchSwitches,
+  KillSwitchGate,
+  PacingGate,
+  RestrictionGate,
   SendProducer,
   SessionSignal,
   ShardBalancer,
   ShardLeaseStore,
+  TenantPacer,
+  TenantRestriction,
   WorkerRegistry,
 } from '@wa-dispatch/queue';
 import type { WorkerEnv } from './env.js';
 import { createLogger, type Logger } from './logger.js';
 import { WorkerMetrics } from './metrics.js';
 import { OutboxReconciler } from './outbox-reconciler.js';
+import { pairingServer } from './pairing-hand-off.js';
+import { qrHandOff } from './qr-hand-off.js';
+import { pacingConfigSource } from './pacing/pacing-config.js';
+import { RestrictionBreaker } from './pacing/restriction-breaker.js';
+import { SwitchSync } from './pacing/switch-sync.js';
+import { TenantPauseGate } from './pacing/tenant-pause-gate.js';
 import { createSendProcessor } from './send.processor.js';
 import { SessionManager } from './session-manager.js';
 import { createTransport } from './transport-factory.js';
@@ -67,11 +80,39 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
     messages,
     inbound: new InboundRepository(db),
     logger: log,
+    // the QR of a linking session goes to the API through Redis (GET …/session/qr)
+    events: qrHandOff({ redis, prefix: env.REDIS_PREFIX, logger: log }),
   });
 
   const shardWorkers = new Map<number, Worker>();
   const leases = new ShardLeaseStore({ redis, prefix: env.REDIS_PREFIX, ttlMs: env.LEASE_TTL_MS });
   const registry = new WorkerRegistry({ redis, prefix: env.REDIS_PREFIX });
+
+  // Pacing, pauses and the kill switch (issue 4; docs/operations.md "Pausing and pacing").
+  const pacing = new PacingRepository(db);
+  const switches = new DispatchSwitches({ redis, prefix: env.REDIS_PREFIX });
+  const pacer = new TenantPacer({ redis, prefix: env.REDIS_PREFIX, recipientHashKey: env.RECIPIENT_HASH_KEY });
+  const restrictions = new TenantRestriction({ redis, prefix: env.REDIS_PREFIX });
+  const killSwitch = new KillSwitchGate({ switches, isAutomatic: (ctx) => ctx.message.source === 'schedule' });
+  const gates = [
+    killSwitch,
+    new TenantPauseGate({ isPaused: (chatId) => pacing.isTenantPaused(chatId), cacheMs: env.TENANT_PAUSE_CACHE_MS }),
+    new RestrictionGate({ restrictions, pacer, shardCount: env.SHARD_COUNT }),
+    // LAST: a pass books the tenant's slot
+    ...(env.PACING === 'on'
+      ? [new PacingGate({ pacer, shardCount: env.SHARD_COUNT, limitsFor: pacingConfigSource(pacing, env.PACING_LIMITS_CACHE_MS) })]
+      : []),
+  ];
+  if (env.PACING === 'off') log.warn('PACING=off: per-tenant rate limits, spacing and first-contact budgets are NOT enforced');
+  const breaker = new RestrictionBreaker({
+    restrictions,
+    audit,
+    metrics,
+    logger: log,
+    shardCount: env.SHARD_COUNT,
+    workerId: env.WORKER_ID,
+  });
+  const switchSync = new SwitchSync({ pacing, switches, redis, prefix: env.REDIS_PREFIX, intervalMs: env.SWITCH_SYNC_INTERVAL_MS, logger: log });
 
   // eslint-disable-next-line prefer-const
   let balancer: ShardBalancer;
@@ -84,6 +125,9 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
     shardCount: env.SHARD_COUNT,
     workerId: env.WORKER_ID,
     clock: systemClock,
+    gates,
+    // checked again right before the transport call: a pause stops jobs already fetched
+    lastMomentGates: [killSwitch],
   });
 
   const reconciler = new OutboxReconciler({
@@ -105,7 +149,7 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
     await sessions.openShard(shard, epoch);
     const worker = new Worker(
       sendQueueName(shard),
-      createSendProcessor({ shard, dispatcher, messages, audit, metrics, logger: log, workerId: env.WORKER_ID }),
+      createSendProcessor({ shard, dispatcher, messages, audit, metrics, logger: log, workerId: env.WORKER_ID, breaker }),
       {
         connection: createQueueConnection({ url: env.REDIS_URL, role: 'worker' }),
         prefix: env.REDIS_PREFIX,
@@ -147,8 +191,14 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
   });
 
   const signal = new SessionSignal({ redis, prefix: env.REDIS_PREFIX });
+  // pairing-code requests from the API ride on the same nudge (the holder of the live session answers)
+  const servePairing = pairingServer({ redis, prefix: env.REDIS_PREFIX, sessions, logger: log });
   const unsubscribe = await signal.subscribe((sessionId) => {
-    void sessions.refresh(sessionId).catch((err) => log.warn({ err, sessionId }, 'session refresh failed'));
+    void sessions
+      .refresh(sessionId)
+      .catch((err) => log.warn({ err, sessionId }, 'session refresh failed'))
+      .then(() => servePairing(sessionId))
+      .catch((err) => log.warn({ err, sessionId }, 'pairing request failed'));
   });
 
   let metricsServer: Server | undefined;
@@ -165,12 +215,16 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
     }).listen(env.METRICS_PORT);
   }
 
+  // re-assert the kill switch from Postgres before taking jobs (Redis may have lost it)
+  await switchSync.runOnce().catch((err: unknown) => log.warn({ err }, 'initial switch sync failed'));
+  switchSync.start();
   await balancer.start();
   reconciler.start();
   log.info({ shards: env.SHARD_COUNT, transport: transport.kind }, 'worker started');
 
   const closeShared = async () => {
     await reconciler.stop();
+    switchSync.stop();
     await unsubscribe();
     metricsServer?.close();
     await transport.shutdown().catch(() => undefined);

@@ -1,6 +1,6 @@
 export { createDb, splitSchema, type Db, type DbOptions } from './prisma-client.js';
 export { MessageDispatchRepository } from './message-dispatch.repository.js';
-export { SessionRepository } from './session.repository.js';
+export { SessionRepository, type SessionView } from './session.repository.js';
 export { AuditRepository } from './audit.repository.js';
 export { Prisma } from './generated/prisma/client.js';
 export type * from './generated/prisma/models.js';
@@ -17,3 +17,10 @@ export {
   type OutboxMessageView,
 } from './outbox.repository.js';
 export { AuthStateRepository, type AuthJson, type AuthJsonObject, type AuthKeyWrites } from './auth-state.repository.js';
+export {
+  DISPATCH_SWITCH_KEYS,
+  PacingRepository,
+  type DispatchSwitchKey,
+  type DispatchSwitchRow,
+  type TenantPacingRow,
+} from './pacing.repository.js';

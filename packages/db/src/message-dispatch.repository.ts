@@ -22,6 +22,7 @@ export class MessageDispatchRepository implements MessageStore {
         attempts: true,
         waMessageId: true,
         createdAt: true,
+        source: true,
       },
     });
     return row;

@@ -1,5 +1,12 @@
 import type { SessionRecord, SessionStatus, SessionStore } from '@wa-dispatch/core';
+import { Prisma } from './generated/prisma/client.js';
 import type { Db } from './prisma-client.js';
+
+/** A session as the API shows it (GET /v1/tenants/{chatId}/session). */
+export interface SessionView extends SessionRecord {
+  lastError: string | null;
+  linkedAt: Date | null;
+}
 
 const SELECT = {
   sessionId: true,
@@ -16,6 +23,31 @@ export class SessionRepository implements SessionStore {
 
   async findById(sessionId: string): Promise<SessionRecord | null> {
     return this.db.whatsappSession.findUnique({ where: { sessionId }, select: SELECT });
+  }
+
+  async findView(sessionId: string): Promise<SessionView | null> {
+    return this.db.whatsappSession.findUnique({
+      where: { sessionId },
+      select: { ...SELECT, lastError: true, linkedAt: true },
+    });
+  }
+
+  /**
+   * Logout requested by the tenant (API/CLI): the row becomes `logged_out`,
+   * its number is released and its auth state (creds and signal keys) wiped,
+   * in one transaction. The worker holding the shard is then nudged to log the
+   * live socket out on WhatsApp's side. Returns false when there is no such row.
+   */
+  async logoutAndWipe(sessionId: string): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const res = await tx.whatsappSession.updateMany({
+        where: { sessionId },
+        data: { status: 'logged_out', numeroWhatsapp: null, creds: Prisma.DbNull, lastError: null, linkedAt: null },
+      });
+      if (res.count !== 1) return false;
+      await tx.whatsappAuthKey.deleteMany({ where: { sessionId } });
+      return true;
+    });
   }
 
   async listByShard(shard: number, statuses?: readonly SessionStatus[]): Promise<SessionRecord[]> {

@@ -7,4 +7,6 @@ export { ShardLeaseStore, type LeaseHolder, type ShardLeaseStoreOptions } from '
 export { WorkerRegistry, type WorkerRegistryOptions } from './worker-registry.js';
 export { ShardBalancer, type ShardBalancerOptions, type ShardReleaseReason } from './shard-balancer.js';
 export { SessionSignal, type SessionSignalOptions } from './session-signal.js';
+export { QrStore, type QrStoreOptions, type StoredQr } from './qr-store.js';
+export { PairingRequests, type PairingReply, type PairingRequest, type PairingRequestsOptions } from './pairing-requests.js';
 export * from './pacing/index.js';

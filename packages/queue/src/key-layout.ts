@@ -10,6 +10,11 @@
  *   ${prefix}:{reminders}:…   BullMQ keys of the reminders queue
  *   ${prefix}:{webhooks}:…    BullMQ keys of the webhooks queue
  *   ${prefix}:signal:sessions pub/sub channel for session-change nudges (not a key)
+ *   ${prefix}:qr:{sN}:<sid>   the live QR of session <sid> (shard N) while it is linking:
+ *                             `{"qr","expiresAt"}` JSON, PX ttl to the QR's expiry (QrStore)
+ *   ${prefix}:pair:{sN}:<sid>       a pending pairing-code request `{"id","phone"}`, PX 15 s
+ *   ${prefix}:pair:{sN}:<sid>:<id>  the worker's reply `{"code"}` / `{"error"}`, PX 30 s
+ *                             (PairingRequests; the phone sits there only while a request waits)
  *
  * Redis Cluster hashes only the text inside the first `{…}` of a key, so every
  * key of shard N carries `{sN}` and lives in one slot (one Lua call may touch
@@ -68,5 +73,17 @@ export class KeyLayout {
 
   sessionSignalChannel(): string {
     return `${this.prefix}:signal:sessions`;
+  }
+
+  qrKey(shard: number, sessionId: string): string {
+    return `${this.prefix}:qr:${shardTag(shard)}:${sessionId}`;
+  }
+
+  pairingRequestKey(shard: number, sessionId: string): string {
+    return `${this.prefix}:pair:${shardTag(shard)}:${sessionId}`;
+  }
+
+  pairingReplyKey(shard: number, sessionId: string, requestId: string): string {
+    return `${this.pairingRequestKey(shard, sessionId)}:${requestId}`;
   }
 }

@@ -18,9 +18,10 @@ const BEARER_CHALLENGE = 'Bearer realm="wa-dispatch"';
 
 /**
  * The one place an error becomes a response: `{"error":{"code","message"}}`
- * with the status from ERROR_STATUS. 5xx answers never echo the internal
- * message (it may name tables or values); validation issues (paths and zod
- * messages only) are the only details passed through.
+ * with the status from ERROR_STATUS. 500 answers never echo the internal
+ * code or message (it may name tables or values); other 5xx exist only for
+ * codes the table maps on purpose and keep theirs. Validation issues (paths
+ * and zod messages only) are the only details passed through.
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
@@ -35,10 +36,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (status === 401 && e.code !== 'AUTH.OPERATOR_REQUIRED') res.setHeader('WWW-Authenticate', BEARER_CHALLENGE);
     const issues = status < 500 ? e.details.issues : undefined;
+    // 501/504... come only from codes mapped on purpose (SESSION.PAIRING_*): their code and message are the API's own
+    const expose = status !== 500;
     res.status(status).json({
       error: {
-        code: status >= 500 ? 'INTERNAL' : e.code,
-        message: status >= 500 ? 'internal error' : e.message,
+        code: expose ? e.code : 'INTERNAL',
+        message: expose ? e.message : 'internal error',
         ...(Array.isArray(issues) ? { details: { issues } } : {}),
       },
     });

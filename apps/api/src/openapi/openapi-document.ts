@@ -46,7 +46,8 @@ function operationOf(route: RouteDoc): JsonSchema {
   for (const [status, r] of Object.entries(route.responses)) {
     const isError = Number(status) >= 400;
     const schema = r.schema ? jsonSchemaOf(r.schema, 'output') : isError ? { $ref: '#/components/schemas/Error' } : undefined;
-    responses[status] = { description: r.description, ...(schema ? { content: { 'application/json': { schema } } } : {}) };
+    const content = { ...(schema ? { 'application/json': { schema } } : {}), ...r.extraContent };
+    responses[status] = { description: r.description, ...(Object.keys(content).length ? { content } : {}) };
   }
   if (route.body || route.params || route.query || route.headers) {
     responses['400'] ??= { description: 'Invalid request (VALIDATION.*, CHAT_ID.INVALID, PHONE.INVALID, MESSAGE.TEXT_TOO_LONG)', content: errorContent };
@@ -62,7 +63,7 @@ function operationOf(route: RouteDoc): JsonSchema {
     ...(route.scopes ? { security: [{ bearer: [] }], 'x-scopes': route.scopes } : { security: [] }),
     ...(parametersOf(route).length ? { parameters: parametersOf(route) } : {}),
     ...(route.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(route.body) } } } }
+      ? { requestBody: { required: !route.bodyOptional, content: { 'application/json': { schema: jsonSchemaOf(route.body) } } } }
       : {}),
     responses,
   };

@@ -1,6 +1,8 @@
-import type { ApiKeyRepository, AuditRepository, OutboxRepository, TenantRepository } from '@wa-dispatch/db';
+import type { ApiKeyRepository, AuditRepository, OutboxRepository, PacingRepository, TenantRepository } from '@wa-dispatch/db';
+import type { TenantRestriction } from '@wa-dispatch/queue';
 import type { ApiEnv } from '../env.js';
 import type { Logger } from '../logger.js';
+import type { DispatchControl } from '../services/dispatch-control.js';
 import type { MessageSender } from '../services/message-sender.js';
 
 /** What the /v1 routers share; built once per app in create-app. */
@@ -12,4 +14,7 @@ export interface RouteContext {
   outbox: OutboxRepository;
   audit: AuditRepository;
   sender: MessageSender;
+  pacing: PacingRepository;
+  restrictions: TenantRestriction;
+  dispatch: DispatchControl;
 }

@@ -4,7 +4,7 @@
  * behaviour. Every object is strict: an unknown field is a 400 naming it.
  */
 import { z } from 'zod';
-import { ChatIdSchema, MessageStatus, PhoneSchema } from '@wa-dispatch/core';
+import { ChatIdSchema, MessageStatus, PhoneSchema, TenantLimitsPatch, TimeZoneSchema } from '@wa-dispatch/core';
 
 /** WhatsApp's limit, counted in characters (code points) as PostgreSQL's char_length does. */
 export const MAX_TEXT_CHARS = 65_536;
@@ -91,3 +91,21 @@ export const IdempotencyKey = z
   .string()
   .regex(/^[\x20-\x7e]{1,255}$/, 'Idempotency-Key must be 1..255 printable ASCII characters')
   .meta({ description: 'Repeat-safe key: same key and body → the same message (200); another body → 409' });
+
+/**
+ * `PATCH /v1/tenants/{chatId}/limits`: any subset of the tenant's pacing
+ * limits (TenantLimitsPatch from core: bounds checked, unknown keys refused)
+ * plus its time zone (the day of the first-contact budget).
+ */
+export const PatchLimitsBody = TenantLimitsPatch.extend({
+  timeZone: TimeZoneSchema.optional().meta({ description: 'IANA time zone of the tenant’s day, e.g. "America/Sao_Paulo"' }),
+})
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'at least one field is required' });
+
+export const PauseScopeBody = z.strictObject({
+  scope: z
+    .enum(['all', 'automatic'])
+    .default('all')
+    .meta({ description: '"all": the kill switch (no send at all); "automatic": scheduled sends only' }),
+});

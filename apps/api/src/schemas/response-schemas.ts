@@ -87,3 +87,54 @@ export const Readiness = z.object({
   status: z.enum(['ok', 'unavailable']),
   checks: z.object({ postgres: z.enum(['ok', 'error']), redis: z.enum(['ok', 'error']) }),
 });
+
+const LimitsShape = z.object({
+  ratePerMinute: z.number(),
+  burst: z.number().int(),
+  recipientSpacingMs: z.number().int(),
+  firstContactDailyBudget: z.number().int(),
+  jitterMs: z.number().int(),
+  warmup: z.boolean(),
+});
+
+export const TenantLimitsView = z.object({
+  chatId: DecimalChatId,
+  timeZone: z.string(),
+  overrides: LimitsShape.partial().meta({ description: 'What was set with PATCH; other fields take the defaults' }),
+  defaults: LimitsShape,
+  configured: LimitsShape.meta({ description: 'defaults + overrides' }),
+  effective: LimitsShape.meta({ description: 'What is enforced right now (configured, lowered by the warm-up stage)' }),
+  warmup: z
+    .object({
+      linkedAt: Timestamp,
+      fromDay: z.number().int(),
+      untilDay: z.number().int(),
+      ratePerHour: z.number(),
+      burst: z.number().int(),
+      firstContactsPerDay: z.number().int(),
+    })
+    .nullable()
+    .meta({ description: 'The warm-up stage in force (linked number, warm-up on, first 7 days), or null' }),
+  paused: z.boolean(),
+  pausedAt: Timestamp.nullable(),
+  restriction: z
+    .object({
+      sendBlockedUntil: Timestamp.nullable(),
+      sendBlockedBy: z.enum(['restricted', 'rate_limited']).nullable(),
+      firstContactBlockedUntil: Timestamp.nullable(),
+    })
+    .meta({ description: 'Restriction breaker: set when WhatsApp restricted or rate-limited the number' }),
+});
+
+export const TenantPauseView = z.object({ chatId: DecimalChatId, paused: z.boolean(), pausedAt: Timestamp.nullable() });
+
+const SwitchView = z.object({ paused: z.boolean(), updatedAt: Timestamp.nullable(), updatedBy: z.string().nullable() });
+
+export const DispatchPauseView = z.object({
+  all: SwitchView.meta({ description: 'The kill switch (Postgres, the source of truth)' }),
+  automatic: SwitchView.meta({ description: 'Scheduled sends only (Postgres)' }),
+  redis: z
+    .object({ present: z.boolean(), pausedAll: z.boolean(), pausedAutomatic: z.boolean() })
+    .nullable()
+    .meta({ description: 'The copy workers read; present=false after a Redis flush until a worker re-asserts it' }),
+});

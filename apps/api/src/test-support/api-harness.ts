@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { parseConfig, shardOf } from '@wa-dispatch/core';
 import { createDb, type Db } from '@wa-dispatch/db';
-import { SendProducer } from '@wa-dispatch/queue';
+import { DispatchSwitches, SendProducer, TenantRestriction } from '@wa-dispatch/queue';
+import { PairingRequests, QrStore, SessionSignal } from '@wa-dispatch/queue';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@wa-dispatch/testing';
 import { generateApiKey } from '../auth/api-key-codec.js';
 import { createApp, type ApiDeps } from '../create-app.js';
@@ -72,7 +73,22 @@ export async function startHarness(
   const producer = new SendProducer({ connection: redis.client, prefix: redis.prefix, shardCount: SHARDS });
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
-  let deps: ApiDeps = { db, producer, redis: redis.client, config, logger, enqueueTimeoutMs: 500 };
+  let deps: ApiDeps = {
+    db,
+    producer,
+    redis: redis.client,
+    config,
+    logger,
+    enqueueTimeoutMs: 500,
+    switches: new DispatchSwitches({ redis: redis.client, prefix: redis.prefix }),
+    restrictions: new TenantRestriction({ redis: redis.client, prefix: redis.prefix }),
+    sessionLink: {
+      signal: new SessionSignal({ redis: redis.client, prefix: redis.prefix }),
+      qrs: new QrStore({ redis: redis.client, prefix: redis.prefix }),
+      pairing: new PairingRequests({ redis: redis.client, prefix: redis.prefix }),
+      pairingTimeoutMs: 1_000,
+    },
+  };
   if (opts.deps) deps = opts.deps(deps);
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve) => {
@@ -147,7 +163,10 @@ export async function startHarness(
                (SELECT count(*) FROM api_keys WHERE revoked_at IS NOT NULL)::int AS revoked_keys,
                (SELECT count(*) FROM messages)::int AS messages,
                (SELECT count(*) FROM message_events)::int AS message_events,
-               (SELECT count(*) FROM audit_events)::int AS audit_events`);
+               (SELECT count(*) FROM audit_events)::int AS audit_events,
+               (SELECT count(*) FROM dispatch_switches)::int AS dispatch_switches,
+               (SELECT count(*) FROM tenants WHERE paused)::int AS paused_tenants,
+               (SELECT count(*) FROM tenants WHERE limits IS NOT NULL)::int AS tenants_with_limits`);
       return { ...rows[0], redis_keys: (await redisKeys()).length };
     },
     redisKeys,

@@ -18,7 +18,7 @@ import { table, toJson, type CliIo } from '../cli-io.js';
  * numbers and message texts of everything the simulator recorded.
  */
 export interface SimDeps {
-  control: Pick<SimulatorControl, 'link' | 'sent' | 'injectInbound' | 'failNextSends' | 'disconnect' | 'logout'>;
+  control: Pick<SimulatorControl, 'link' | 'sent' | 'injectInbound' | 'failNextSends' | 'disconnect' | 'logout' | 'currentQr' | 'scan' | 'pair'>;
   tenants: Pick<TenantRepository, 'exists'>;
   sessions: Pick<SessionRepository, 'requestOpen'>;
   signal: Pick<SessionSignal, 'publish'>;
@@ -35,6 +35,8 @@ it is not part of a production deployment.
 
 Commands:
   link <chatId> <phone>                  simulated QR scan: link the tenant's session to <phone>
+  scan <chatId> <phone> [--companion]    the phone <phone> scans the QR the session shows now
+  pair <code>                            the phone types a pairing code (POST …/session/pairing-code)
   sent [--chat-id <id>] [--json]         list recorded sends (--json: full numbers and texts)
   inbound <chatId> <fromPhone> <text>    a contact writes to the tenant's session
   fail <chatId> <n> [--kind <kind>]      the session's next <n> sends fail
@@ -50,6 +52,20 @@ Simulated QR scan: the phone <phone> links the tenant's own session
 user_<chatId>; the session row becomes "connecting" and the worker holding
 its shard is signalled to open it. The tenant must exist.
 Errors: TENANT.NOT_FOUND, PHONE.INVALID, SESSION.NUMBER_TAKEN, SESSION.ALREADY_LINKED.`,
+  scan: `Usage: wa-dispatch sim scan <chatId> <phone> [--companion] [--json]
+
+The phone <phone> scans the QR the tenant's session shows right now (start
+linking first: "wa-dispatch session link <chatId>" or POST …/session); the
+open session then connects by itself. --companion links even when <phone> is
+linked to another session (real WhatsApp allows several linked devices), to
+try the dispatcher's own "one number, one tenant" refusal.
+Errors: SESSION.QR_NOT_AVAILABLE, SESSION.NUMBER_TAKEN, PHONE.INVALID.`,
+  pair: `Usage: wa-dispatch sim pair <code> [--json]
+
+The phone types the pairing code <code> a linking session handed out
+(POST /v1/tenants/{chatId}/session/pairing-code): the session is linked to
+the phone number given there. Errors: SESSION.QR_NOT_AVAILABLE (unknown,
+used or expired code), SESSION.NUMBER_TAKEN.`,
   sent: `Usage: wa-dispatch sim sent [--chat-id <id>] [--json]
 
 Lists every send the simulator recorded, oldest first (optionally only one
@@ -95,6 +111,23 @@ export async function simLink(deps: SimLinkDeps, chatId: bigint, phone: string):
   const openRequested = await deps.sessions.requestOpen(sessionId, 'connecting');
   await deps.signal.publish(sessionId);
   return { chatId: formatChatId(chatId), sessionId, phone: number, openRequested };
+}
+
+/** A simulated scan of the QR the session shows now (the session must be linking). */
+export async function simScan(
+  deps: Pick<SimDeps, 'control'>,
+  chatId: bigint,
+  phone: string,
+  opts: { companion?: boolean } = {},
+): Promise<{ sessionId: string; phone: string }> {
+  const number = normalizePhone(phone);
+  const sessionId = sessionIdFor(chatId);
+  const qr = await deps.control.currentQr(sessionId);
+  if (qr === undefined) {
+    throw new AppError('SESSION.QR_NOT_AVAILABLE', 'the session shows no QR now; start linking first (wa-dispatch session link)');
+  }
+  await deps.control.scan(qr, number, opts);
+  return { sessionId, phone: number };
 }
 
 export async function simSent(deps: Pick<SimDeps, 'control'>, filter: { chatId?: bigint } = {}): Promise<SimulatedSend[]> {
@@ -152,6 +185,22 @@ export async function simCommand(argv: readonly string[], deps: () => SimDeps, i
           ? 'session row is now "connecting"; the worker holding its shard was signalled to open it'
           : 'session row was already live or final and was left as it is; the worker was signalled',
       );
+      return;
+    }
+    case 'scan': {
+      const args = parseCommandArgs(rest, { ...json, companion: { type: 'boolean' } }, usage, { min: 2 });
+      if (args.help) return void io.out(usage);
+      const [rawChatId, phone] = args.positionals as [string, string];
+      const result = await simScan(deps(), parseChatId(rawChatId), phone, { companion: args.values.companion === true });
+      if (args.values.json) return void io.out(toJson(result));
+      io.out(`${maskPhone(result.phone)} scanned the QR of ${result.sessionId}; the open session connects by itself`);
+      return;
+    }
+    case 'pair': {
+      const args = parseCommandArgs(rest, json, usage, { min: 1 });
+      if (args.help) return void io.out(usage);
+      const { sessionId } = await deps().control.pair(args.positionals[0] ?? '');
+      io.out(args.values.json ? toJson({ sessionId }) : `pairing code accepted: ${sessionId} is linking`);
       return;
     }
     case 'sent': {

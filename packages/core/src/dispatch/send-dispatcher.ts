@@ -66,8 +66,8 @@ export type SendOutcome =
   | { kind: 'sent'; waMessageId: string; recovered?: boolean }
   | { kind: 'noop'; reason: 'missing' | 'already-final' | 'claimed-elsewhere' }
   | { kind: 'refused'; code: ErrorCode; message: string }
-  | { kind: 'failed'; code: ErrorCode; message: string }
-  | { kind: 'retry'; code: ErrorCode; message: string }
+  | { kind: 'failed'; code: ErrorCode; message: string; details?: Readonly<Record<string, unknown>> }
+  | { kind: 'retry'; code: ErrorCode; message: string; details?: Readonly<Record<string, unknown>> }
   | { kind: 'delay'; untilMs: number; code: ErrorCode }
   | { kind: 'uncertain' };
 
@@ -163,12 +163,14 @@ export class SendDispatcher {
       return { kind: 'sent', waMessageId };
     } catch (err) {
       const e = AppError.is(err) ? err : new AppError('TRANSPORT.SEND_FAILED', 'transport error', { retryable: true, cause: err });
+      // details carry e.g. a restriction's end (untilMs / retryAfterMs) for the restriction breaker
+      const details = Object.keys(e.details).length > 0 ? { details: e.details } : {};
       if (e.retryable) {
         await this.o.messages.transition(message.id, ['sending'], 'queued', { errorCode: e.code, errorMessage: e.message });
-        return { kind: 'retry', code: e.code, message: e.message };
+        return { kind: 'retry', code: e.code, message: e.message, ...details };
       }
       await this.o.messages.transition(message.id, ['sending'], 'failed', { errorCode: e.code, errorMessage: e.message });
-      return { kind: 'failed', code: e.code, message: e.message };
+      return { kind: 'failed', code: e.code, message: e.message, ...details };
     }
   }
 

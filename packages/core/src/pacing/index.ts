@@ -5,6 +5,7 @@ export {
   TenantLimitsPatch,
   WARMUP_SCHEDULE,
   effectiveLimits,
+  limitsFromStored,
   paceIntervalMs,
   warmupStageAt,
   type WarmupStage,

@@ -98,3 +98,12 @@ describe('effectiveLimits (warm-up)', () => {
     }
   });
 });
+
+describe('limitsFromStored', () => {
+  it('fills defaults and drops unknown or out-of-bounds fields', async () => {
+    const { limitsFromStored, DEFAULT_TENANT_LIMITS: D } = await import('./tenant-limits.js');
+    expect(limitsFromStored(null)).toEqual({ ...D });
+    expect(limitsFromStored({ ratePerMinute: 2, burst: 999, bogus: 1 })).toEqual({ ...D, ratePerMinute: 2 });
+    expect(limitsFromStored([1])).toEqual({ ...D });
+  });
+});

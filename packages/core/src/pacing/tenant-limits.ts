@@ -139,3 +139,20 @@ export function effectiveLimits(limits: TenantLimits, linkedAt: Date | null | un
     firstContactDailyBudget: Math.min(limits.firstContactDailyBudget, stage.firstContactsPerDay),
   };
 }
+
+/**
+ * The configured limits from a tenant's stored overrides (`tenants.limits`,
+ * JSON): defaults filled in; a field that is unknown or out of today's bounds
+ * (e.g. stored before a bound changed) falls back to its default instead of
+ * failing every send of the tenant.
+ */
+export function limitsFromStored(stored: unknown): TenantLimits {
+  const src = stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? (stored as Record<string, unknown>) : {};
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(fields)) {
+    if (!(key in src)) continue;
+    const parsed = (schema as z.ZodType).safeParse(src[key]);
+    if (parsed.success) out[key] = parsed.data;
+  }
+  return TenantLimits.parse(out);
+}

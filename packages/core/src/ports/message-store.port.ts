@@ -11,6 +11,8 @@ export interface OutboxMessage {
   attempts: number;
   waMessageId: string | null;
   createdAt: Date;
+  /** 'schedule' for reminder sends (the automatic switch holds those); absent = api. */
+  source?: 'api' | 'schedule';
 }
 
 export interface TransitionPatch {

@@ -74,6 +74,13 @@ export interface TransportSession {
   wasSent(clientMessageId: string): Promise<boolean | undefined>;
   close(): Promise<void>;
   logout(): Promise<void>;
+  /**
+   * While the session shows a QR: asks WhatsApp for an 8-character pairing
+   * code that links `phone` (E.164 digits) when typed on that phone, instead
+   * of scanning. Optional: a transport without it cannot link by code.
+   * SESSION.QR_NOT_AVAILABLE unless the session is waiting for a link.
+   */
+  requestPairingCode?(phone: string): Promise<string>;
 }
 
 export interface WhatsappTransport {

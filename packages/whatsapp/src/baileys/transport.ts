@@ -13,6 +13,7 @@ import {
   brazilianVariants,
   jidToPhone,
   maskPhone,
+  normalizePhone,
   sessionIdFor,
   systemClock,
   toJid,
@@ -58,6 +59,8 @@ export interface BaileysSocketLike {
   ): Promise<{ key?: { id?: string | null } | null } | undefined>;
   logout(msg?: string): Promise<void>;
   end(error: Error | undefined): void | Promise<void>;
+  /** Baileys' pairing-code link (phone digits, no "+"). */
+  requestPairingCode?(phoneNumber: string): Promise<string>;
   onWhatsApp?(...jids: string[]): Promise<{ jid: string; exists: boolean }[] | undefined>;
   signalRepository?: { lidMapping?: { getPNForLID(lid: string): Promise<string | null> } };
 }
@@ -359,6 +362,17 @@ class BaileysSession implements TransportSession {
       await this.auth.flushed(); // pending creds writes land before a new holder reads them
       this.auth.dispose();
     }
+  }
+
+  /** While a QR is shown: Baileys' pairing code for `phone` (typed on the phone instead of a scan). */
+  async requestPairingCode(phone: string): Promise<string> {
+    const number = normalizePhone(phone);
+    const sock = this.sock;
+    if (this.closed || this.stopped || this.state !== 'pending_qr' || !sock) {
+      throw new AppError('SESSION.QR_NOT_AVAILABLE', 'the session is not waiting for a link');
+    }
+    if (!sock.requestPairingCode) throw new AppError('SESSION.PAIRING_UNSUPPORTED', 'this socket cannot link by pairing code');
+    return withTimeout(sock.requestPairingCode(number), 10_000);
   }
 
   /** Unlinks the device on WhatsApp (when connected), wipes the auth state, emits `logged_out`, closes. */

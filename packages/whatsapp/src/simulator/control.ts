@@ -99,13 +99,34 @@ export class SimulatorControl {
     await this.linkWith(checkSessionId(sessionId), phoneDigits, '');
   }
 
-  /** Links the session whose live QR is `qrValue`; SESSION.QR_NOT_AVAILABLE if none is. */
-  async scan(qrValue: string, phoneDigits: string): Promise<{ sessionId: string }> {
+  /**
+   * Links the session whose live QR is `qrValue`; SESSION.QR_NOT_AVAILABLE if none is.
+   * `companion`: the phone links this session although its number is linked to
+   * another one (real WhatsApp allows several linked devices per phone), so the
+   * dispatcher's own "one number, one tenant" rule can be tested.
+   */
+  async scan(qrValue: string, phoneDigits: string, opts: { companion?: boolean } = {}): Promise<{ sessionId: string }> {
     if (typeof qrValue !== 'string' || qrValue === '') throw qrNotAvailable();
     const number = normalizePhone(phoneDigits);
     const sessionId = await this.redis.get(this.keys.qr(qrValue));
     if (sessionId === null) throw qrNotAvailable();
-    await this.linkWith(sessionId, number, qrValue);
+    await this.linkWith(sessionId, number, qrValue, opts.companion === true);
+    return { sessionId };
+  }
+
+  /**
+   * The phone types a pairing code the session handed out
+   * (`requestPairingCode`): links that session to the code's number, like a
+   * scan. SESSION.QR_NOT_AVAILABLE for an unknown, used or expired code.
+   */
+  async pair(code: string): Promise<{ sessionId: string }> {
+    const normal = typeof code === 'string' ? code.toUpperCase().replace(/[-\s]/g, '') : '';
+    if (normal === '') throw qrNotAvailable();
+    const key = this.keys.pairing(normal);
+    const [[, raw]] = ((await this.redis.multi().get(key).del(key).exec()) ?? [[null, null]]) as [[unknown, string | null]];
+    if (typeof raw !== 'string') throw new AppError('SESSION.QR_NOT_AVAILABLE', 'pairing code is unknown or expired');
+    const { sessionId, number } = JSON.parse(raw) as { sessionId: string; number: string };
+    await this.linkWith(checkSessionId(sessionId), number, '');
     return { sessionId };
   }
 
@@ -285,7 +306,7 @@ export class SimulatorControl {
     );
   }
 
-  private async linkWith(sessionId: string, phoneDigits: string, expectQr: string): Promise<void> {
+  private async linkWith(sessionId: string, phoneDigits: string, expectQr: string, companion = false): Promise<void> {
     const number = normalizePhone(phoneDigits);
     const canonical = canonicalPhone(number);
     const [result] = replyStrings(
@@ -293,7 +314,7 @@ export class SimulatorControl {
         this.redis,
         'link',
         [this.keys.session(sessionId), this.keys.number(canonical)],
-        [sessionId, number, canonical, Date.now(), this.keys.base, this.keys.channel(sessionId), expectQr],
+        [sessionId, number, canonical, Date.now(), this.keys.base, this.keys.channel(sessionId), expectQr, companion ? '1' : ''],
       ),
     );
     switch (result) {

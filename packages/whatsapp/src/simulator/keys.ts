@@ -17,6 +17,8 @@
  *                                 linkedAt, loggedOutAt, bannedAt   ms timestamps
  *   P:{sim}:number:<canon>  STRING  sid the number is linked to (linked or banned sessions)
  *   P:{sim}:qr:<value>      STRING  sid a displayed QR belongs to; PX = rotation period
+ *   P:{sim}:pair:<code>     STRING  JSON {sessionId, number} of a pairing code handed out
+ *                                 (requestPairingCode); `pair(code)` consumes it; PX 60 s
  *   P:{sim}:faults:<sid>    HASH  injected send fault: kind, remaining (-1 = unlimited),
  *                                 untilMs (0 = none; the fault lapses then), retryAfterMs
  *   P:{sim}:msgs:<sid>      HASH  clientMessageId -> waMessageId (dedupe and wasSent)
@@ -46,6 +48,7 @@ export interface SimulatorKeys {
   session(sessionId: string): string;
   number(canonicalNumber: string): string;
   qr(value: string): string;
+  pairing(code: string): string;
   faults(sessionId: string): string;
   msgs(sessionId: string): string;
   contacts(sessionId: string): string;
@@ -67,6 +70,7 @@ export function simulatorKeys(prefix: string = DEFAULT_SIMULATOR_PREFIX): Simula
     session: (sid) => `${base}session:${sid}`,
     number: (canon) => `${base}number:${canon}`,
     qr: (value) => `${base}qr:${value}`,
+    pairing: (code) => `${base}pair:${code}`,
     faults: (sid) => `${base}faults:${sid}`,
     msgs: (sid) => `${base}msgs:${sid}`,
     contacts: (sid) => `${base}contacts:${sid}`,

@@ -4,6 +4,7 @@ import {
   AppError,
   canonicalPhone,
   maskPhone,
+  normalizePhone,
   sessionIdFor,
   toJid,
   type InboundMessage,
@@ -333,6 +334,17 @@ class SimulatorSession implements TransportSession {
     await this.host.detach(this);
   }
 
+  /** While a QR is shown: a code that links `phone` when the phone "types" it (`SimulatorControl.pair`). */
+  async requestPairingCode(phone: string): Promise<string> {
+    const number = normalizePhone(phone);
+    if (this.closed || this.state !== 'pending_qr') {
+      throw new AppError('SESSION.QR_NOT_AVAILABLE', 'the session is not waiting for a link');
+    }
+    const code = newPairingCode();
+    await this.host.redis.set(this.host.keys.pairing(code), JSON.stringify({ sessionId: this.sessionId, number }), 'PX', PAIRING_CODE_TTL_MS);
+    return code;
+  }
+
   /** Unlinks the session in the simulator, emits `logged_out` (401) and closes. */
   async logout(): Promise<void> {
     await this.host.control.drop(this.sessionId, 'logged_out');
@@ -586,6 +598,17 @@ class SimulatorSession implements TransportSession {
     this.timers.clear();
     this.qrTimer = undefined;
   }
+}
+
+/** How long a pairing code may be typed (WhatsApp's own are short-lived too). */
+const PAIRING_CODE_TTL_MS = 60_000;
+/** Baileys' pairing-code alphabet: no 0, O, I or U. */
+const PAIRING_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTVWXYZ';
+
+function newPairingCode(): string {
+  let code = '';
+  for (const byte of randomBytes(8)) code += PAIRING_ALPHABET[byte % PAIRING_ALPHABET.length];
+  return code;
 }
 
 const LOGGED_OUT: TransportStateInfo = { code: '401', message: 'logged out from the phone' };
