@@ -174,8 +174,12 @@ async function baileysBench(): Promise<void> {
     console.log(`baileys sockets: not measured (${(err as Error).message})`);
   } finally {
     await transport.current?.shutdown().catch(() => undefined);
-    server.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
+    if (server.exitCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   }
 }
 

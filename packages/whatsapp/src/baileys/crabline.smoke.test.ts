@@ -43,9 +43,14 @@ const SKIP_REASON =
 let server: ChildProcess | undefined;
 let dir: string | undefined;
 
-afterAll(() => {
-  server?.kill('SIGTERM');
-  if (dir) rmSync(dir, { recursive: true, force: true });
+afterAll(async () => {
+  // wait for crabline to exit: it writes into `dir` until it does
+  if (server && server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((resolve) => server!.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
 });
 
 async function startCrabline(path: string): Promise<Manifest | string> {
