@@ -10,6 +10,7 @@ import { SendDispatcher, sendQueueName, systemClock, type WhatsappTransport } fr
 import {
   AuditRepository,
   createDb,
+  createSqlPools,
   InboundRepository,
   MessageDispatchRepository,
   PacingRepository,
@@ -65,13 +66,15 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
   const logger = overrides.logger ?? createLogger(env.LOG_LEVEL, 'worker');
   const log = logger.child({ workerId: env.WORKER_ID });
   const metrics = new WorkerMetrics();
-  const db: Db = createDb({ url: env.DATABASE_URL, max: Math.min(20, env.WORKER_CONCURRENCY + 4) });
+  const db: Db = createDb({ url: env.DATABASE_URL, max: 8 });
+  // the per-message statements bypass Prisma (see packages/db/src/sql-pool.ts)
+  const sql = createSqlPools({ url: env.DATABASE_URL, max: Math.min(32, env.WORKER_CONCURRENCY * 2 + 2) });
   const redis: Redis = createQueueConnection({ url: env.REDIS_URL, role: 'worker' });
   const producer = new SendProducer({ connection: redis, prefix: env.REDIS_PREFIX, shardCount: env.SHARD_COUNT });
   const transport = overrides.transport ?? (await createTransport(env, log, db));
 
-  const messages = new MessageDispatchRepository(db);
-  const sessionRows = new SessionRepository(db);
+  const messages = new MessageDispatchRepository(db, sql);
+  const sessionRows = new SessionRepository(db, sql);
   const audit = new AuditRepository(db);
   const epochs = new ShardEpochRepository(db);
   const sessions = new SessionManager({
@@ -230,6 +233,7 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
     await transport.shutdown().catch(() => undefined);
     await producer.close();
     await db.$disconnect();
+    await sql.end();
     redis.disconnect();
   };
 

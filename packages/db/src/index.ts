@@ -24,3 +24,4 @@ export {
   type DispatchSwitchRow,
   type TenantPacingRow,
 } from './pacing.repository.js';
+export { createSqlPools, type SqlPools } from './sql-pool.js';

@@ -1,5 +1,6 @@
 import type { MessageStatus, MessageStore, OutboxMessage, TransitionPatch } from '@wa-dispatch/core';
 import type { Db } from './prisma-client.js';
+import type { SqlPools } from './sql-pool.js';
 
 /**
  * The worker's side of the outbox. A transition is one statement: the status
@@ -7,9 +8,20 @@ import type { Db } from './prisma-client.js';
  * the timeline never shows a move that did not happen.
  */
 export class MessageDispatchRepository implements MessageStore {
-  constructor(private readonly db: Db) {}
+  /**
+   * With `sql` pools the hot path runs as plain statements; without them
+   * (tests, tools) the same SQL goes through Prisma.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly sql?: SqlPools,
+  ) {}
 
   async findById(id: string): Promise<OutboxMessage | null> {
+    if (this.sql) {
+      const { rows } = await this.sql.strict.query<RawMessage>({ name: 'wad_find_message', text: FIND_SQL, values: [id] });
+      return rows[0] ? fromRaw(rows[0]) : null;
+    }
     const row = await this.db.message.findUnique({
       where: { id },
       select: {
@@ -34,25 +46,23 @@ export class MessageDispatchRepository implements MessageStore {
     to: MessageStatus,
     patch: TransitionPatch = {},
   ): Promise<boolean> {
-    const rows = await this.db.$queryRaw<{ message_id: string }[]>`
-      WITH moved AS (
-        UPDATE messages SET
-          status = ${to}::message_status,
-          attempts = attempts + ${patch.countAttempt ? 1 : 0},
-          wa_message_id = COALESCE(${patch.waMessageId ?? null}::varchar, wa_message_id),
-          error_code = CASE WHEN ${patch.errorCode !== undefined} THEN ${patch.errorCode ?? null}::varchar ELSE error_code END,
-          error_message = CASE WHEN ${patch.errorMessage !== undefined} THEN ${patch.errorMessage ?? null}::varchar ELSE error_message END,
-          sent_at = CASE WHEN ${to} = 'sent' THEN now() ELSE sent_at END,
-          delivered_at = CASE WHEN ${to} = 'delivered' THEN now() ELSE delivered_at END,
-          read_at = CASE WHEN ${to} = 'read' THEN now() ELSE read_at END,
-          updated_at = now()
-        WHERE id = ${id}::uuid AND status = ANY(${from as MessageStatus[]}::message_status[])
-        RETURNING id
-      )
-      INSERT INTO message_events (message_id, status, code, detail)
-      SELECT id, ${to}::message_status, ${patch.errorCode ?? null}::varchar, ${truncate(patch.errorMessage)}::varchar
-      FROM moved
-      RETURNING message_id`;
+    const values = [
+      id,
+      from,
+      to,
+      patch.countAttempt ? 1 : 0,
+      patch.waMessageId ?? null,
+      patch.errorCode !== undefined,
+      patch.errorCode ?? null,
+      patch.errorMessage !== undefined,
+      truncate(patch.errorMessage),
+    ];
+    if (this.sql) {
+      const pool = RELAXED_TARGETS.has(to) ? this.sql.relaxed : this.sql.strict;
+      const { rowCount } = await pool.query({ name: 'wad_transition', text: TRANSITION_SQL, values });
+      return rowCount === 1;
+    }
+    const rows = await this.db.$queryRawUnsafe<{ message_id: string }[]>(TRANSITION_SQL, ...values);
     return rows.length === 1;
   }
 
@@ -69,6 +79,61 @@ export class MessageDispatchRepository implements MessageStore {
     if (!row) return false;
     return this.transition(row.id, from, status);
   }
+}
+
+/** Moves that happen after the transport accepted the message; see sql-pool.ts. */
+const RELAXED_TARGETS: ReadonlySet<MessageStatus> = new Set(['sent', 'delivered', 'read']);
+
+const TRANSITION_SQL = `
+  WITH moved AS (
+    UPDATE messages SET
+      status = $3::message_status,
+      attempts = attempts + $4::int,
+      wa_message_id = COALESCE($5::varchar, wa_message_id),
+      error_code = CASE WHEN $6::boolean THEN $7::varchar ELSE error_code END,
+      error_message = CASE WHEN $8::boolean THEN $9::varchar ELSE error_message END,
+      sent_at = CASE WHEN $3::message_status = 'sent' THEN now() ELSE sent_at END,
+      delivered_at = CASE WHEN $3::message_status = 'delivered' THEN now() ELSE delivered_at END,
+      read_at = CASE WHEN $3::message_status = 'read' THEN now() ELSE read_at END,
+      updated_at = now()
+    WHERE id = $1::uuid AND status = ANY($2::message_status[])
+    RETURNING id
+  )
+  INSERT INTO message_events (message_id, status, code, detail)
+  SELECT id, $3::message_status, $7::varchar, $9::varchar FROM moved
+  RETURNING message_id`;
+
+const FIND_SQL = `
+  SELECT id, chat_id, session_id, to_phone, text, status::text AS status, attempts, wa_message_id, created_at,
+         source::text AS source
+  FROM messages WHERE id = $1::uuid`;
+
+interface RawMessage {
+  id: string;
+  chat_id: bigint;
+  session_id: string;
+  to_phone: string;
+  text: string;
+  status: MessageStatus;
+  attempts: number;
+  wa_message_id: string | null;
+  created_at: Date;
+  source: 'api' | 'schedule';
+}
+
+function fromRaw(r: RawMessage): OutboxMessage {
+  return {
+    id: r.id,
+    chatId: r.chat_id,
+    sessionId: r.session_id,
+    toPhone: r.to_phone,
+    text: r.text,
+    status: r.status,
+    attempts: r.attempts,
+    waMessageId: r.wa_message_id,
+    createdAt: r.created_at,
+    source: r.source,
+  };
 }
 
 function truncate(text: string | null | undefined): string | null {

@@ -1,6 +1,16 @@
 import type { SessionRecord, SessionStatus, SessionStore } from '@wa-dispatch/core';
 import { Prisma } from './generated/prisma/client.js';
 import type { Db } from './prisma-client.js';
+import type { SqlPools } from './sql-pool.js';
+
+interface RawSession {
+  session_id: string;
+  chat_id_usuario: bigint;
+  numero_whatsapp: string | null;
+  status: SessionStatus;
+  shard: number;
+  epoch: bigint;
+}
 
 /** A session as the API shows it (GET /v1/tenants/{chatId}/session). */
 export interface SessionView extends SessionRecord {
@@ -19,9 +29,25 @@ const SELECT = {
 
 /** Session rows as workers see them: lookups by id and by shard, status writes. */
 export class SessionRepository implements SessionStore {
-  constructor(private readonly db: Db) {}
+  /** `sql`: the worker's hot-path pools (see sql-pool.ts); lookups then skip Prisma. */
+  constructor(
+    private readonly db: Db,
+    private readonly sql?: SqlPools,
+  ) {}
 
   async findById(sessionId: string): Promise<SessionRecord | null> {
+    if (this.sql) {
+      const { rows } = await this.sql.strict.query<RawSession>({
+        name: 'wad_find_session',
+        text: `SELECT session_id, chat_id_usuario, numero_whatsapp, status::text AS status, shard, epoch
+               FROM whatsapp_sessions WHERE session_id = $1`,
+        values: [sessionId],
+      });
+      const r = rows[0];
+      return r
+        ? { sessionId: r.session_id, chatIdUsuario: r.chat_id_usuario, numeroWhatsapp: r.numero_whatsapp, status: r.status, shard: r.shard, epoch: r.epoch }
+        : null;
+    }
     return this.db.whatsappSession.findUnique({ where: { sessionId }, select: SELECT });
   }
 

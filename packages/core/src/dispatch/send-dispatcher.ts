@@ -84,14 +84,17 @@ export class SendDispatcher {
 
   async dispatch(job: SendJobData, queueShard: number): Promise<SendOutcome> {
     const chatId = BigInt(job.chatId);
-    const message = await this.o.messages.findById(job.messageId);
+    // both lookups at once: the send path is bound by round trips, not work
+    const [message, session] = await Promise.all([
+      this.o.messages.findById(job.messageId),
+      this.o.sessions.findById(job.sessionId),
+    ]);
     if (!message) {
       return this.refuse(null, chatId, job, queueShard, 'JOB.INVALID', 'job points at no outbox row', false);
     }
     if (message.chatId !== chatId || message.sessionId !== job.sessionId) {
       return this.refuse(message.chatId, chatId, job, queueShard, 'SESSION.OWNER_MISMATCH', 'job does not match its outbox row');
     }
-    const session = await this.o.sessions.findById(job.sessionId);
     if (!session || session.chatIdUsuario !== chatId || !isSessionIdOf(job.sessionId, chatId)) {
       return this.refuse(message.chatId, chatId, job, queueShard, 'SESSION.OWNER_MISMATCH', 'session is not owned by the job tenant');
     }
