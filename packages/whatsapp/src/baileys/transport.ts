@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { SessionTasks } from '../session-tasks.js';
 import {
   isLidUser,
   isPnUser,
@@ -269,14 +270,17 @@ class BaileysSession implements TransportSession {
   private qrCount = 0;
   private reachoutLockedUntil: number | undefined;
   private readonly recipients = new Map<string, string>();
-  private chain: Promise<void> = Promise.resolve();
-  private running = false;
+  private readonly tasks: SessionTasks;
 
   constructor(
     private readonly host: SessionHost,
     request: OpenSessionRequest,
   ) {
     this.sessionId = request.sessionId;
+    this.tasks = new SessionTasks({
+      isClosed: () => this.closed,
+      warn: (what, e) => this.host.log.warn({ sessionId: this.sessionId, err: describe(e) }, `baileys: ${what}`),
+    });
     this.ownerChatId = request.ownerChatId;
     this.epoch = request.epoch;
     this.handlers = request.handlers;
@@ -308,7 +312,7 @@ class BaileysSession implements TransportSession {
       onWriteError: (e, what) => this.onWriteError(e, what),
     });
     if (this.auth.registered()) this.number = numberOf(this.auth.creds.me?.id);
-    await this.enqueue(() => this.emit('connecting', {}));
+    await this.tasks.enqueue(() => this.emit('connecting', {}));
     void this.connect();
   }
 
@@ -389,12 +393,12 @@ class BaileysSession implements TransportSession {
       }
     }
     this.endSocket();
-    const done = this.enqueue(async () => {
+    const done = this.tasks.enqueue(async () => {
       await this.loggedOut();
       await this.close();
     });
     // Called from inside a handler the queue is busy with that handler: do not wait on it.
-    if (!this.running) await done;
+    if (!this.tasks.running) await done;
     else done.catch(() => undefined);
   }
 
@@ -417,12 +421,12 @@ class BaileysSession implements TransportSession {
     } catch (e) {
       this.freeSlot();
       this.host.log.warn({ sessionId: this.sessionId, err: describe(e) }, 'baileys: socket creation failed');
-      this.fire(() => this.failed(undefined));
+      this.tasks.fire(() => this.failed(undefined));
       return;
     }
     this.sock = sock;
     this.unsubscribe = sock.ev.process((events) => {
-      this.fire(() => this.onEvents(sock, events));
+      this.tasks.fire(() => this.onEvents(sock, events));
     });
   }
 
@@ -477,7 +481,7 @@ class BaileysSession implements TransportSession {
     if (updates) await this.onMessageUpdates(updates);
     const userReceipts = events['message-receipt.update'];
     if (userReceipts) {
-      for (const r of receiptsFromUserReceipts(userReceipts)) await this.safe(() => this.handlers.onReceipt(r.waMessageId, r.status));
+      for (const r of receiptsFromUserReceipts(userReceipts)) await this.tasks.safe(() => this.handlers.onReceipt(r.waMessageId, r.status));
     }
     const conn = events['connection.update'];
     if (conn && sock === this.sock) await this.onConnectionUpdate(sock, conn);
@@ -500,7 +504,7 @@ class BaileysSession implements TransportSession {
       return;
     }
     this.host.log.warn({ sessionId: this.sessionId, what }, 'baileys: auth state write refused (stale epoch); stopping');
-    this.fire(() => this.onFenced());
+    this.tasks.fire(() => this.onFenced());
   }
 
   private async onFenced(): Promise<void> {
@@ -533,7 +537,7 @@ class BaileysSession implements TransportSession {
     const expiresAt = new Date(this.host.clock.now() + ttl);
     if (this.state !== 'pending_qr') await this.emit('pending_qr', {});
     const onQr = this.handlers.onQr;
-    if (onQr) await this.safe(() => onQr.call(this.handlers, qr, expiresAt));
+    if (onQr) await this.tasks.safe(() => onQr.call(this.handlers, qr, expiresAt));
   }
 
   private async onOpen(sock: BaileysSocketLike): Promise<void> {
@@ -589,7 +593,7 @@ class BaileysSession implements TransportSession {
     this.host.log.debug({ sessionId: this.sessionId, delayMs: delay }, 'baileys: reconnect scheduled');
     this.retryTimer = this.host.timers.setTimeout(() => {
       this.retryTimer = undefined;
-      this.fire(async () => {
+      this.tasks.fire(async () => {
         if (this.closed || this.stopped) return;
         await this.emit('connecting', {});
         void this.connect();
@@ -644,13 +648,13 @@ class BaileysSession implements TransportSession {
         },
         'baileys: inbound',
       );
-      await this.safe(() => this.handlers.onInbound(inbound));
+      await this.tasks.safe(() => this.handlers.onInbound(inbound));
     }
   }
 
   private async onMessageUpdates(updates: BaileysEventMap['messages.update']): Promise<void> {
     for (const r of receiptsFromUpdates(updates)) {
-      await this.safe(() => this.handlers.onReceipt(r.waMessageId, r.status));
+      await this.tasks.safe(() => this.handlers.onReceipt(r.waMessageId, r.status));
     }
     for (const failure of sendErrorsFromUpdates(updates)) {
       // Accepted by the server, then refused (463: restricted / no privacy token for a new contact).
@@ -697,40 +701,11 @@ class BaileysSession implements TransportSession {
     if (this.closed) return;
     this.state = state;
     this.host.log.debug({ sessionId: this.sessionId, state, code: info.code }, 'baileys: state');
-    await this.safe(() => this.handlers.onState(state, info));
+    await this.tasks.safe(() => this.handlers.onState(state, info));
   }
 
-  /** Runs `task` after every earlier task of this session; rejects with its error. */
-  private enqueue(task: () => Promise<void>): Promise<void> {
-    const run = async (): Promise<void> => {
-      if (this.closed) return;
-      this.running = true;
-      try {
-        await task();
-      } finally {
-        this.running = false;
-      }
-    };
-    const next = this.chain.then(run);
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
 
-  private fire(task: () => Promise<void>): void {
-    this.enqueue(task).catch((e: unknown) => {
-      this.host.log.warn({ sessionId: this.sessionId, err: describe(e) }, 'baileys: session task failed');
-    });
-  }
 
-  /** Calls a handler unless the session is closed; a throwing handler is logged, never fatal. */
-  private async safe(call: () => void | Promise<void>): Promise<void> {
-    if (this.closed) return;
-    try {
-      await call();
-    } catch (e) {
-      this.host.log.warn({ sessionId: this.sessionId, err: describe(e) }, 'baileys: handler threw');
-    }
-  }
 
   private stopTimers(): void {
     if (this.retryTimer !== undefined) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SessionTasks } from '../session-tasks.js';
 import type { Redis } from 'ioredis';
 import {
   AppError,
@@ -224,9 +225,7 @@ class SimulatorSession implements TransportSession {
   private state: TransportSessionState = 'connecting';
   private number: string | undefined;
   private closed = false;
-  /** true while a task of this session's queue runs (handlers run inside tasks). */
-  private running = false;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly tasks: SessionTasks;
   private readonly timers = new Set<NodeJS.Timeout>();
   private qrTimer: NodeJS.Timeout | undefined;
   private qr: string | undefined;
@@ -237,6 +236,10 @@ class SimulatorSession implements TransportSession {
     request: OpenSessionRequest,
   ) {
     this.sessionId = request.sessionId;
+    this.tasks = new SessionTasks({
+      isClosed: () => this.closed,
+      warn: (what, e) => this.host.log.warn({ sessionId: this.sessionId, err: describe(e) }, `simulator: ${what}`),
+    });
     this.ownerChatId = request.ownerChatId;
     this.epoch = request.epoch;
     this.handlers = request.handlers;
@@ -257,7 +260,7 @@ class SimulatorSession implements TransportSession {
 
   /** Emits `connecting`, then `connected` when linked, `banned`, or starts the QR flow. */
   start(): Promise<void> {
-    return this.enqueue(async () => {
+    return this.tasks.enqueue(async () => {
       await this.emit('connecting', {});
       const [status, number] = await this.claim();
       if (status === 'linked') return this.connected(number);
@@ -309,11 +312,11 @@ class SimulatorSession implements TransportSession {
       case 'fault':
         throw faultError(a, Number(b), Number(c));
       case 'replaced':
-        this.fire(() => this.terminal('replaced', REPLACED));
+        this.tasks.fire(() => this.terminal('replaced', REPLACED));
         throw new AppError('TRANSPORT.DISCONNECTED', 'session was replaced by another connection', { retryable: true });
       case 'state':
-        if (a === 'logged_out') this.fire(() => this.terminal('logged_out', LOGGED_OUT, true));
-        if (a === 'banned') this.fire(() => this.terminal('banned', BANNED));
+        if (a === 'logged_out') this.tasks.fire(() => this.terminal('logged_out', LOGGED_OUT, true));
+        if (a === 'banned') this.tasks.fire(() => this.terminal('banned', BANNED));
         throw stateError(a === 'unlinked' ? 'pending_qr' : (a as TransportSessionState));
       default:
         throw new Error(`unexpected send reply ${String(result)}`);
@@ -350,19 +353,19 @@ class SimulatorSession implements TransportSession {
     await this.host.control.drop(this.sessionId, 'logged_out');
     if (this.closed) return;
     this.stopTimers();
-    const done = this.enqueue(async () => {
+    const done = this.tasks.enqueue(async () => {
       await this.terminal('logged_out', LOGGED_OUT, true);
       await this.close();
     });
     // Called from inside a handler the queue is busy with that handler: do not wait on it.
-    if (!this.running) await done;
+    if (!this.tasks.running) await done;
     else done.catch(() => undefined);
   }
 
   /** @internal from the transport's subscriber. */
   onEvent(event: SimEvent): void {
     if (this.closed) return;
-    this.fire(() => this.handle(event));
+    this.tasks.fire(() => this.handle(event));
   }
 
   private async handle(event: SimEvent): Promise<void> {
@@ -400,13 +403,13 @@ class SimulatorSession implements TransportSession {
       case 'disconnected':
         if (this.state !== 'connected') return;
         await this.emit('disconnected', { code: '428', message: 'connection closed' });
-        this.later(this.host.settings.reconnectDelayMs, () => this.fire(() => this.reconnect()));
+        this.later(this.host.settings.reconnectDelayMs, () => this.tasks.fire(() => this.reconnect()));
         return;
       case 'inbound':
         if (this.state === 'connected') await this.drainInbox();
         return;
       case 'receipt':
-        await this.safe(() => this.handlers.onReceipt(event.waMessageId, event.status));
+        await this.tasks.safe(() => this.handlers.onReceipt(event.waMessageId, event.status));
         return;
     }
   }
@@ -468,9 +471,9 @@ class SimulatorSession implements TransportSession {
     this.qr = qr;
     this.qrShown += 1;
     if (this.state !== 'pending_qr') await this.emit('pending_qr', {});
-    this.qrTimer = this.later(settings.qrRotateMs, () => this.fire(() => this.onQrTimeout()));
+    this.qrTimer = this.later(settings.qrRotateMs, () => this.tasks.fire(() => this.onQrTimeout()));
     const onQr = this.handlers.onQr;
-    if (onQr) await this.safe(() => onQr.call(this.handlers, qr, new Date(expiresAt)));
+    if (onQr) await this.tasks.safe(() => onQr.call(this.handlers, qr, new Date(expiresAt)));
   }
 
   private async onQrTimeout(): Promise<void> {
@@ -494,7 +497,7 @@ class SimulatorSession implements TransportSession {
       if (!batch || batch.length === 0) return;
       for (const raw of batch) {
         const message = parseInbound(raw);
-        if (message) await this.safe(() => this.handlers.onInbound(message));
+        if (message) await this.tasks.safe(() => this.handlers.onInbound(message));
       }
     }
   }
@@ -502,14 +505,14 @@ class SimulatorSession implements TransportSession {
   private scheduleReceipts(waMessageId: string): void {
     const { ackDelayMs, autoRead, readDelayMs } = this.host.settings;
     this.later(ackDelayMs, () =>
-      this.fire(async () => {
+      this.tasks.fire(async () => {
         if (TERMINAL.has(this.state)) return;
-        await this.safe(() => this.handlers.onReceipt(waMessageId, 'delivered'));
+        await this.tasks.safe(() => this.handlers.onReceipt(waMessageId, 'delivered'));
         if (autoRead) {
           this.later(readDelayMs, () =>
-            this.fire(async () => {
+            this.tasks.fire(async () => {
               if (TERMINAL.has(this.state)) return;
-              await this.safe(() => this.handlers.onReceipt(waMessageId, 'read'));
+              await this.tasks.safe(() => this.handlers.onReceipt(waMessageId, 'read'));
             }),
           );
         }
@@ -540,41 +543,11 @@ class SimulatorSession implements TransportSession {
     if (this.closed) return;
     this.state = state;
     this.host.log.debug({ sessionId: this.sessionId, state, code: info.code }, 'simulator: state');
-    await this.safe(() => this.handlers.onState(state, info));
+    await this.tasks.safe(() => this.handlers.onState(state, info));
   }
 
-  /** Runs `task` after every earlier task of this session; rejects with its error. */
-  private enqueue(task: () => Promise<void>): Promise<void> {
-    const run = async (): Promise<void> => {
-      if (this.closed) return;
-      this.running = true;
-      try {
-        await task();
-      } finally {
-        this.running = false;
-      }
-    };
-    const next = this.chain.then(run);
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
 
-  /** enqueue for timers and events: failures are logged. */
-  private fire(task: () => Promise<void>): void {
-    this.enqueue(task).catch((e: unknown) => {
-      this.host.log.warn({ sessionId: this.sessionId, err: describe(e) }, 'simulator: session task failed');
-    });
-  }
 
-  /** Calls a handler unless the session is closed; a throwing handler is logged, never fatal. */
-  private async safe(call: () => void | Promise<void>): Promise<void> {
-    if (this.closed) return;
-    try {
-      await call();
-    } catch (e) {
-      this.host.log.warn({ sessionId: this.sessionId, err: describe(e) }, 'simulator: handler threw');
-    }
-  }
 
   private later(ms: number, fn: () => void): NodeJS.Timeout {
     const timer = setTimeout(() => {
