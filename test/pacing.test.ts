@@ -155,10 +155,13 @@ describe('pacing across 2 worker processes', () => {
     for (const chatId of RATE) {
       const sent = await sentOf(chatId, 'rate');
       expect(sent).toHaveLength(PER);
-      // 60/min burst 2: the first two at once, then one a second; 50 ms covers GCRA booking → simulator record
+      // 60/min burst 2: the first two at once, then one a second. The GCRA books a slot on Redis'
+      // clock before the row is claimed in Postgres; the simulator records the send after that
+      // claim, so a send can be recorded up to ~200 ms after its slot while 30 jobs arrive at once.
+      // LATENCY_SLACK_MS covers that; bunching (several sends in one slot) would still fail.
       const at = sent.map((s) => s.at).sort((a, b) => a - b);
       const gaps = at.slice(1).map((t, i) => t - at[i]!);
-      expect(worstExcess(at, 2, 50), `tenant ${chatId}: gaps ${gaps.join(',')}`).toBeLessThanOrEqual(0);
+      expect(worstExcess(at, 2, LATENCY_SLACK_MS), `tenant ${chatId}: gaps ${gaps.join(',')}`).toBeLessThanOrEqual(0);
     }
     // and the limit was actually binding: 10 sends at burst 2 take at least 8 intervals
     expect(Date.now() - t0).toBeGreaterThanOrEqual((PER - 2) * INTERVAL_MS - 100);
