@@ -15,6 +15,8 @@ export const WorkerEnv = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]+$/)
     .default(() => `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`),
+  /** Hot-path PostgreSQL connections per worker process (3 more go to Prisma, 3 to relaxed writes). */
+  DB_POOL_MAX: z.coerce.number().int().min(2).max(200).default(12),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
   WHATSAPP_TRANSPORT: z.enum(['simulator', 'baileys']).default('simulator'),
   BAILEYS_CONNECT_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),

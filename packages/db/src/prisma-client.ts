@@ -28,6 +28,8 @@ export function createDb(options: DbOptions): Db {
     {
       connectionString,
       max: options.max ?? 10,
+      // idle connections go back quickly: max_connections is shared by every process
+      idleTimeoutMillis: 5_000,
       ...(schema ? { options: `-c search_path="${schema}"` } : {}),
     },
     schema ? { schema } : undefined,

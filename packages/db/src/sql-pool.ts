@@ -25,13 +25,13 @@ const types = {
   },
 };
 
-export function createSqlPools(options: { url: string; max?: number }): SqlPools {
+export function createSqlPools(options: { url: string; max?: number; relaxedMax?: number }): SqlPools {
   const { connectionString, schema } = splitSchema(options.url);
   const searchPath = schema ? ` -c search_path="${schema}"` : '';
   const make = (extra: string, max: number) =>
-    new pg.Pool({ connectionString, max, options: `${extra}${searchPath}`.trim(), types });
+    new pg.Pool({ connectionString, max, idleTimeoutMillis: 5_000, options: `${extra}${searchPath}`.trim(), types });
   const strict = make('', options.max ?? 10);
-  const relaxed = make('-c synchronous_commit=off', Math.max(2, Math.ceil((options.max ?? 10) / 2)));
+  const relaxed = make('-c synchronous_commit=off', options.relaxedMax ?? Math.max(2, Math.ceil((options.max ?? 10) / 2)));
   for (const pool of [strict, relaxed]) pool.on('error', () => undefined); // idle-client errors: the next query reconnects
   return {
     strict,
