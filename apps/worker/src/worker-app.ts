@@ -31,6 +31,7 @@ import {
   TenantPacer,
   TenantRestriction,
   WorkerRegistry,
+  type TenantPacingConfig,
 } from '@wa-dispatch/queue';
 import type { WorkerEnv } from './env.js';
 import { createLogger, type Logger } from './logger.js';
@@ -49,6 +50,12 @@ import { createTransport } from './transport-factory.js';
 export interface WorkerOverrides {
   transport?: WhatsappTransport;
   logger?: Logger;
+  /**
+   * BENCHMARKS/TESTS ONLY: replaces the Postgres-backed limits source of the
+   * PacingGate (e.g. rates above the API's 60/min bound, or counting how often
+   * a job reaches the gate). Production wiring never sets it.
+   */
+  pacingLimitsFor?: (chatId: bigint) => Promise<TenantPacingConfig>;
 }
 
 export interface RunningWorker {
@@ -66,9 +73,12 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
   const logger = overrides.logger ?? createLogger(env.LOG_LEVEL, 'worker');
   const log = logger.child({ workerId: env.WORKER_ID });
   const metrics = new WorkerMetrics();
-  const db: Db = createDb({ url: env.DATABASE_URL, max: 8 });
+  // Connection budget per worker process: DB_POOL_MAX for the hot path plus a
+  // few for Prisma and relaxed writes; PostgreSQL's max_connections is shared
+  // by every worker and API process of the deployment.
+  const db: Db = createDb({ url: env.DATABASE_URL, max: 3 });
   // the per-message statements bypass Prisma (see packages/db/src/sql-pool.ts)
-  const sql = createSqlPools({ url: env.DATABASE_URL, max: Math.min(32, env.WORKER_CONCURRENCY * 2 + 2) });
+  const sql = createSqlPools({ url: env.DATABASE_URL, max: Math.min(env.DB_POOL_MAX, env.WORKER_CONCURRENCY + 2), relaxedMax: 3 });
   const redis: Redis = createQueueConnection({ url: env.REDIS_URL, role: 'worker' });
   const producer = new SendProducer({ connection: redis, prefix: env.REDIS_PREFIX, shardCount: env.SHARD_COUNT });
   const transport = overrides.transport ?? (await createTransport(env, log, db));
@@ -103,7 +113,7 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
     new RestrictionGate({ restrictions, pacer, shardCount: env.SHARD_COUNT }),
     // LAST: a pass books the tenant's slot
     ...(env.PACING === 'on'
-      ? [new PacingGate({ pacer, shardCount: env.SHARD_COUNT, limitsFor: pacingConfigSource(pacing, env.PACING_LIMITS_CACHE_MS) })]
+      ? [new PacingGate({ pacer, shardCount: env.SHARD_COUNT, limitsFor: overrides.pacingLimitsFor ?? pacingConfigSource(pacing, env.PACING_LIMITS_CACHE_MS) })]
       : []),
   ];
   if (env.PACING === 'off') log.warn('PACING=off: per-tenant rate limits, spacing and first-contact budgets are NOT enforced');
