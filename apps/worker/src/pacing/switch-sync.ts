@@ -31,6 +31,8 @@ export class SwitchSync {
 
   start(): void {
     this.stopped = false;
+    // at once: until the hash exists, every gate holds its sends
+    void this.runOnce().catch((err: unknown) => this.o.logger.warn({ err }, 'switch sync failed'));
     const tick = () => {
       if (this.stopped) return;
       this.timer = setTimeout(async () => {

@@ -11,8 +11,10 @@
  * (the gate runs right before the transport call; a send already inside the
  * transport call cannot be recalled).
  *
- * Reads that fail (Redis down) count as paused: the gate delays, it never
- * lets a send through on an unknown switch.
+ * Reads that fail (Redis down) count as paused, and so does a hash that is
+ * missing altogether (Redis lost it): the gate delays, it never lets a send
+ * through on an unknown switch. Workers re-assert the hash from Postgres at
+ * start and every second, so "missing" only lasts until the next sync.
  */
 import {
   jitterFor,
@@ -101,8 +103,8 @@ export class DispatchSwitches {
     if (!this.inflight) {
       const readAt = this.clock.now();
       this.inflight = this.read()
-        .then(({ pausedAll, pausedAutomatic }) => {
-          const state = { pausedAll, pausedAutomatic };
+        .then(({ pausedAll, pausedAutomatic, present }) => {
+          const state = present ? { pausedAll, pausedAutomatic } : PAUSED_ON_ERROR;
           this.cached = { state, readAt };
           return state;
         })

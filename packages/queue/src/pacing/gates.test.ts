@@ -141,6 +141,7 @@ describe('pacing gates', () => {
       const a = new DispatchSwitches({ redis: redis.client, prefix: redis.prefix, clock });
       const b = new DispatchSwitches({ redis: redis.client, prefix: redis.prefix, clock });
       const gate = new KillSwitchGate({ switches: b, recheckMs: 1000, spreadMs: 0 });
+      await a.set({ pausedAll: false, pausedAutomatic: false }, { settle: false }); // as the worker's sync asserts it
       const t = clockNow;
       expect(await b.isPaused()).toBe(false); // b caches "running" at t
       await a.pauseAll({ settle: false });
@@ -155,9 +156,19 @@ describe('pacing gates', () => {
       expect(await gate.check(ctxFor(A, KNOWN, clockNow))).toBeUndefined();
     });
 
+    it('fails closed while the switch hash is missing (Redis lost it), until it is asserted', async () => {
+      await redis.wipe();
+      const s = new DispatchSwitches({ redis: redis.client, prefix: redis.prefix, clock });
+      expect(await s.isPaused()).toBe(true);
+      expect(await s.isAutomaticPaused()).toBe(true);
+      await s.set({ pausedAll: false, pausedAutomatic: false }, { settle: false });
+      expect(await s.isPaused()).toBe(false);
+    });
+
     it('pauseAll() returns only after every cache has expired (real clock)', async () => {
       const a = new DispatchSwitches({ redis: redis.client, prefix: redis.prefix });
       const b = new DispatchSwitches({ redis: redis.client, prefix: redis.prefix });
+      await a.set({ pausedAll: false, pausedAutomatic: false }, { settle: false });
       expect(await b.isPaused()).toBe(false);
       await a.pauseAll();
       expect(await b.isPaused()).toBe(true);
