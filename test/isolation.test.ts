@@ -123,9 +123,12 @@ describe('isolation across tenants and worker processes', () => {
       expect(seen.has(record.text)).toBe(false);
       seen.add(record.text);
     }
+    expect(await control.duplicateSends()).toBe(0);
+    // a claim may repeat when a lease moves mid-run (the row goes back to
+    // queued before any send); the simulator's record above is the once-only proof
     const { rows } = await db.pool.query(
       `SELECT count(*)::int AS n FROM messages
-       WHERE status IN ('sent', 'delivered', 'read') AND wa_message_id IS NOT NULL AND attempts = 1`,
+       WHERE status IN ('sent', 'delivered', 'read') AND wa_message_id IS NOT NULL AND attempts >= 1`,
     );
     expect(rows[0].n).toBe(TENANTS * PER_TENANT);
   }, 120_000);
