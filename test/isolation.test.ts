@@ -213,6 +213,30 @@ describe('isolation across tenants and worker processes', () => {
     }
   });
 
+  it("files each customer's reply under the tenant whose number received it", async () => {
+    const [a, b] = [tenants[4]!, tenants[5]!];
+    const [original] = await control.sent({ sessionId: sessionIdFor(a.chatId) });
+    await control.injectInbound(sessionIdFor(a.chatId), {
+      fromPhone: '5521980000001',
+      text: 'paid, thanks',
+      quotedWaMessageId: original!.waMessageId,
+    });
+    await control.injectInbound(sessionIdFor(b.chatId), { fromPhone: '5521980000001', text: 'who is this?' });
+    const rows = await waitUntil(async () => {
+      const { rows } = await db.pool.query(
+        `SELECT chat_id::text, session_id, from_phone, text, in_reply_to_id FROM inbound_messages ORDER BY received_at`,
+      );
+      return rows.length === 2 ? rows : undefined;
+    }, 'both replies stored');
+    const forA = rows.find((r) => r.text === 'paid, thanks');
+    const forB = rows.find((r) => r.text === 'who is this?');
+    expect(forA).toMatchObject({ chat_id: a.chatId.toString(), session_id: sessionIdFor(a.chatId), from_phone: '5521980000001' });
+    expect(forB).toMatchObject({ chat_id: b.chatId.toString(), session_id: sessionIdFor(b.chatId), in_reply_to_id: null });
+    // the quoted message is found only among A's own messages
+    const { rows: quoted } = await db.pool.query(`SELECT chat_id::text FROM messages WHERE id = $1`, [forA.in_reply_to_id]);
+    expect(quoted[0]?.chat_id).toBe(a.chatId.toString());
+  });
+
   it('fails a message for a tenant whose session was never linked, sending nothing', async () => {
     const before = await control.sentCount();
     const job = await insertQueuedMessage(db.pool, 42n, '5521970000003', 'no session yet');
