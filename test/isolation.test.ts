@@ -228,6 +228,7 @@ describe('isolation across tenants and worker processes', () => {
       );
       return rows.length === 2 ? rows : undefined;
     }, 'both replies stored');
+    if (!rows) throw new Error('unreachable');
     const forA = rows.find((r) => r.text === 'paid, thanks');
     const forB = rows.find((r) => r.text === 'who is this?');
     expect(forA).toMatchObject({ chat_id: a.chatId.toString(), session_id: sessionIdFor(a.chatId), from_phone: '5521980000001' });
