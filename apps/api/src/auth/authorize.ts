@@ -23,7 +23,7 @@ export function authorize(opts: AuthorizeOptions): RequestHandler {
     labelRoute(req, res);
     const principal = principalOf(res);
     if (!allowed.has(principal.scope)) {
-      throw new AppError('AUTH.FORBIDDEN', `a ${principal.scope} key may not call this endpoint`);
+      throw new AppError('AUTH.FORBIDDEN', `${principal.scope === 'admin' ? 'an' : 'a'} ${principal.scope} key may not call this endpoint`);
     }
     if (opts.tenantPath) {
       const { chatId } = validate(TenantParams, { chatId: req.params.chatId }, {
