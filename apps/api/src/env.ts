@@ -24,6 +24,10 @@ export const ApiEnv = z.object({
   OPERATOR_USER: z.string().min(1).max(128).regex(/^[^:]+$/, 'must not contain ":"').default('operator'),
   // 65,536 characters of UTF-8 text can take ~256 KiB, plus JSON escaping slack
   BODY_LIMIT: z.string().regex(BYTE_SIZE, 'a size like "300kb"').default('300kb'),
+  // on: spread each tenant's new jobs over time by its rate at enqueue (fairness, issue 4;
+  // packages/queue/src/pacing/enqueue-admission.ts). Set it like the workers' PACING:
+  // with PACING=off workers, admission would still space a tenant's jobs at its limits.
+  PACING: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;

@@ -1,13 +1,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseConfig } from '@wa-dispatch/core';
-import { createDb } from '@wa-dispatch/db';
-import { DispatchSwitches, SendProducer, TenantRestriction, createQueueConnection } from '@wa-dispatch/queue';
+import { createDb, PacingRepository } from '@wa-dispatch/db';
+import { DispatchSwitches, EnqueueAdmission, SendProducer, TenantRestriction, createQueueConnection } from '@wa-dispatch/queue';
 import { PairingRequests, QrStore, SessionSignal } from '@wa-dispatch/queue';
 import type { BoardQueue } from './bull-board.js';
 import { createApp } from './create-app.js';
 import { ApiEnv } from './env.js';
 import { createLogger, type Logger } from './logger.js';
+import { admissionLimitsSource } from './services/admission-limits.js';
 
 export interface RunningApi {
   server: Server;
@@ -38,7 +39,19 @@ export async function startApi(
   const redis = createQueueConnection({ url: config.REDIS_URL, role: 'producer', connectionName: 'wad-api' });
   // ioredis emits 'error' on every failed reconnect; without a listener that would crash the process
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
-  const producer = new SendProducer({ connection: redis, prefix: config.REDIS_PREFIX, shardCount: config.SHARD_COUNT, logger });
+  // fairness (issue 4): a tenant's burst is spread by its own rate at enqueue, so it never
+  // sits ahead of other tenants' jobs in the shard's waiting list (enqueue-admission.ts)
+  const admission =
+    config.PACING === 'on'
+      ? new EnqueueAdmission({ redis, prefix: config.REDIS_PREFIX, limitsFor: admissionLimitsSource(new PacingRepository(db)) })
+      : undefined;
+  const producer = new SendProducer({
+    connection: redis,
+    prefix: config.REDIS_PREFIX,
+    shardCount: config.SHARD_COUNT,
+    logger,
+    ...(admission ? { admission } : {}),
+  });
 
   const switches = new DispatchSwitches({ redis, prefix: config.REDIS_PREFIX });
   const restrictions = new TenantRestriction({ redis, prefix: config.REDIS_PREFIX });

@@ -12,6 +12,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { AppError, SEND_JOB_NAME, SendJobData, shardOf } from '@wa-dispatch/core';
 import { KeyLayout } from './key-layout.js';
 import { silentLogger, type QueueLogger } from './logger.port.js';
+import type { SendAdmission } from './pacing/enqueue-admission.js';
 import type { RedisClient } from './redis-script.js';
 
 export type SendQueue = Queue<SendJobData, unknown, typeof SEND_JOB_NAME>;
@@ -25,6 +26,12 @@ export interface SendProducerOptions {
   /** First retry delay; doubles on each attempt. */
   backoffMs?: number;
   logger?: QueueLogger;
+  /**
+   * Fairness (issue 4): spreads each tenant's new jobs over time by its rate
+   * (a BullMQ `delay` per job; see pacing/enqueue-admission.ts). Without it
+   * jobs are added without delay. The API wires it when PACING=on.
+   */
+  admission?: SendAdmission;
 }
 
 /**
@@ -45,6 +52,10 @@ function isClient(c: RedisClient | RedisOptions): c is RedisClient {
   return typeof (c as { pipeline?: unknown }).pipeline === 'function';
 }
 
+function delayOpt(delay: number | undefined): { delay?: number } {
+  return delay !== undefined && delay > 0 ? { delay: Math.ceil(delay) } : {};
+}
+
 function parseJob(job: unknown, index?: number): SendJobData {
   const parsed = SendJobData.safeParse(job);
   if (parsed.success) return parsed.data;
@@ -63,6 +74,7 @@ export class SendProducer {
   private readonly jobOptions: DefaultJobOptions;
   private readonly logger: QueueLogger;
   private readonly queues = new Map<number, SendQueue>();
+  private readonly admission: SendAdmission | undefined;
   private closed = false;
 
   constructor(opts: SendProducerOptions) {
@@ -75,6 +87,7 @@ export class SendProducer {
     this.keys = new KeyLayout(opts.prefix);
     this.jobOptions = sendJobOptions(opts.attempts, opts.backoffMs);
     this.logger = opts.logger ?? silentLogger;
+    this.admission = opts.admission;
     if (isClient(opts.connection)) {
       this.connection = opts.connection;
       this.ownsConnection = false;
@@ -116,7 +129,9 @@ export class SendProducer {
 
   async enqueue(job: SendJobData): Promise<void> {
     const data = parseJob(job);
-    await this.queueFor(this.shardFor(data.chatId)).add(SEND_JOB_NAME, data, { jobId: data.messageId });
+    const shard = this.shardFor(data.chatId);
+    const [delay] = await this.admissionDelays(data.chatId, shard, 1);
+    await this.queueFor(shard).add(SEND_JOB_NAME, data, { jobId: data.messageId, ...delayOpt(delay) });
   }
 
   /** Validates the whole batch before adding anything, then one addBulk per shard. */
@@ -130,12 +145,46 @@ export class SendProducer {
       else group.push(data);
     });
     await Promise.all(
-      [...byShard].map(([shard, group]) =>
-        this.queueFor(shard).addBulk(
-          group.map((data) => ({ name: SEND_JOB_NAME, data, opts: { jobId: data.messageId } })),
-        ),
-      ),
+      [...byShard].map(async ([shard, group]) => {
+        const delays = await this.groupDelays(shard, group);
+        await this.queueFor(shard).addBulk(
+          group.map((data, i) => ({ name: SEND_JOB_NAME, data, opts: { jobId: data.messageId, ...delayOpt(delays[i]) } })),
+        );
+      }),
     );
+  }
+
+  /** Admission delays for one shard's batch, per tenant in batch order. */
+  private async groupDelays(shard: number, group: readonly SendJobData[]): Promise<(number | undefined)[]> {
+    if (this.admission === undefined) return [];
+    const byTenant = new Map<string, number[]>();
+    group.forEach((data, i) => {
+      const idx = byTenant.get(data.chatId);
+      if (idx === undefined) byTenant.set(data.chatId, [i]);
+      else idx.push(i);
+    });
+    const out: (number | undefined)[] = new Array(group.length);
+    await Promise.all(
+      [...byTenant].map(async ([chatId, idx]) => {
+        const d = await this.admissionDelays(chatId, shard, idx.length);
+        idx.forEach((i, k) => (out[i] = d[k]));
+      }),
+    );
+    return out;
+  }
+
+  /**
+   * Best effort: if admission fails (limits lookup, Redis) the jobs go in
+   * without delay; the worker's pacing still holds every limit.
+   */
+  private async admissionDelays(chatId: string, shard: number, count: number): Promise<readonly (number | undefined)[]> {
+    if (this.admission === undefined) return [];
+    try {
+      return await this.admission.delays(BigInt(chatId), shard, count);
+    } catch (err) {
+      this.logger.warn({ err, chatId, shard }, 'enqueue admission failed; adding without delay');
+      return [];
+    }
   }
 
   /**

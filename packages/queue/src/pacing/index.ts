@@ -7,6 +7,7 @@ export {
   type PaceRefusal,
   type TenantPacerOptions,
 } from './tenant-pacer.js';
+export { EnqueueAdmission, type EnqueueAdmissionOptions, type SendAdmission } from './enqueue-admission.js';
 export { PacingGate, type PacingGateOptions, type TenantPacingConfig } from './pacing-gate.js';
 export {
   RestrictionGate,

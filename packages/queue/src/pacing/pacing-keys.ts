@@ -9,6 +9,7 @@
  *   ${prefix}:pace:{sN}:${chatId}:fc:${day}     first contacts sent on day    PX: day end + 1 h
  *   ${prefix}:pace:{sN}:${chatId}:fcq:${day}    jobs turned away that day     PX: day end + 1 h
  *   ${prefix}:pace:{sN}:${chatId}:park          ZSET ticket -> wake ms        PX: last wake + grace
+ *   ${prefix}:pace:{sN}:${chatId}:admit         admission TAT (ms), enqueue   PX: until the TAT is past (+1 s)
  *   ${prefix}:restrict:{sN}:${chatId}:${kind}   restriction end (ms)          PXAT: that end
  *   ${prefix}:switches                          HASH all|automatic = 1|0      no TTL (mirrored from Postgres)
  *
@@ -52,6 +53,11 @@ export class PacingKeys {
 
   firstContactQueue(chatId: bigint, shard: number, day: string): string {
     return `${this.tenant(chatId, shard)}:fcq:${day}`;
+  }
+
+  /** Admission at enqueue (enqueue-admission.ts): spreads a tenant's new jobs by its rate. */
+  admit(chatId: bigint, shard: number): string {
+    return `${this.tenant(chatId, shard)}:admit`;
   }
 
   park(chatId: bigint, shard: number): string {
