@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionIdFor, type SendJobData } from '@wa-dispatch/core';
-import { AuditRepository, createDb, PacingRepository, type Db } from '@wa-dispatch/db';
+import { AuditRepository, createDb, OutboxRepository, PacingRepository, type Db } from '@wa-dispatch/db';
 import { DispatchSwitches, SendProducer } from '@wa-dispatch/queue';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@wa-dispatch/testing';
 import { SimulatorControl, type SimulatedSend } from '@wa-dispatch/whatsapp';
@@ -204,14 +204,22 @@ describe('pacing across 2 worker processes', () => {
   it('a tenant pause holds only that tenant, and resume releases it', async () => {
     await pacing.setTenantPaused(P, true);
     await new Promise((r) => setTimeout(r, 300)); // the workers' 250 ms pause cache
-    const [pJobs, qJobs] = await Promise.all([enqueue(P, 3, 'pause'), enqueue(Q, 3, 'pause')]);
+    const pJobs: SendJobData[] = [];
+    for (let i = 0; i < 3; i++) {
+      pJobs.push(...(await enqueue(P, 1, `pause${i}`)));
+      await new Promise((r) => setTimeout(r, 5)); // distinct creation times: the order is asserted below
+    }
+    const qJobs = await enqueue(Q, 3, 'pause');
     await allSent(qJobs, 'the other tenant sent');
     await new Promise((r) => setTimeout(r, 700));
-    expect(await sentOf(P, 'pause')).toEqual([]);
+    expect((await control.sent({ sessionId: sessionIdFor(P) })).filter((r) => r.text.startsWith('pause'))).toEqual([]);
     expect(await statusOf(pJobs.map((j) => j.messageId))).toEqual({ queued: 3 });
+    // what POST /v1/tenants/{chatId}/resume does: clear the flag, re-time the backlog oldest first
     await pacing.setTenantPaused(P, false);
+    await producer.readmit(P, await new OutboxRepository(prisma).queuedJobsForTenant(P));
     await allSent(pJobs, 'the paused tenant after resume', 10_000);
-    expect(await sentOf(P, 'pause')).toHaveLength(3);
+    const sent = (await control.sent({ sessionId: sessionIdFor(P) })).filter((r) => r.text.startsWith('pause'));
+    expect(sent.map((r) => r.text.split(' ')[0])).toEqual(['pause0', 'pause1', 'pause2']);
   }, 20_000);
 
   it('restriction breaker: the restricted tenant waits until the end, the other is unaffected', async () => {

@@ -25,7 +25,7 @@ import { MessageSender } from './services/message-sender.js';
 export interface ApiDeps {
   db: Db;
   /** Only `enqueue` and `allQueues` are used; tests may wrap a real producer. */
-  producer: Pick<SendProducer, 'enqueue' | 'allQueues'>;
+  producer: Pick<SendProducer, 'enqueue' | 'allQueues'> & Partial<Pick<SendProducer, 'readmit'>>;
   /** For /readyz. */
   redis: Pingable;
   config: ApiEnv;
@@ -91,6 +91,10 @@ export function createApp(deps: ApiDeps): Express {
     pacing,
     restrictions: deps.restrictions,
     dispatch: new DispatchControl({ pacing, switches: deps.switches, audit }),
+    readmit: async (chatId) => {
+      if (!deps.producer.readmit) return 0;
+      return deps.producer.readmit(chatId, await outbox.queuedJobsForTenant(chatId));
+    },
     sender: new MessageSender({
       tenants,
       outbox,

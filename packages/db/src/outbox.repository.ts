@@ -135,6 +135,17 @@ export class OutboxRepository {
     });
   }
 
+  /** A tenant's still-queued messages, oldest first, as send jobs (for a resume). */
+  async queuedJobsForTenant(chatId: bigint, limit = 10_000): Promise<{ messageId: string; chatId: string; sessionId: string }[]> {
+    const rows = await this.db.message.findMany({
+      where: { chatId, status: 'queued' },
+      select: { id: true, sessionId: true },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+    });
+    return rows.map((r) => ({ messageId: r.id, chatId: chatId.toString(), sessionId: r.sessionId }));
+  }
+
   /**
    * Newest first, keyset-paginated by id (UUIDv7, so id order is creation
    * order); `cursor` is the last id of the previous page.

@@ -208,6 +208,39 @@ export class SendProducer {
     return added.id === data.messageId;
   }
 
+  /**
+   * Puts a tenant's held backlog back in line, oldest first (a tenant resume):
+   * each waiting job gets a fresh admission slot in the given order, so the
+   * backlog drains in creation order at the tenant's own rate. Jobs that are
+   * running are left alone; jobs Redis lost are added again. Wake times are at
+   * least `orderGapMs` apart so concurrent workers cannot reorder a burst.
+   * Returns how many jobs were re-timed or re-added.
+   */
+  async readmit(chatId: bigint | string, jobs: readonly SendJobData[], orderGapMs = 100): Promise<number> {
+    if (jobs.length === 0) return 0;
+    const shard = this.shardFor(chatId);
+    const queue = this.queueFor(shard);
+    const delays = await this.admissionDelays(String(chatId), shard, jobs.length);
+    let moved = 0;
+    let previous = -orderGapMs;
+    for (const [i, job] of jobs.entries()) {
+      const data = parseJob(job, i);
+      // strictly increasing wake times, even inside a burst, keep the creation order
+      const delay = Math.max(0, delays[i] ?? 0, previous + orderGapMs);
+      previous = delay;
+      const existing = await queue.getJob(data.messageId);
+      if (!existing) {
+        await queue.add(SEND_JOB_NAME, data, { jobId: data.messageId, ...(delay > 0 ? { delay } : {}) });
+        moved++;
+        continue;
+      }
+      if ((await existing.getState()) !== 'delayed') continue;
+      // changeDelay only applies to delayed jobs; a job that just woke keeps its turn
+      if (await existing.changeDelay(delay).then(() => true, () => false)) moved++;
+    }
+    return moved;
+  }
+
   async hasJob(messageId: string, chatId: bigint | string): Promise<boolean> {
     const state = await this.queueFor(this.shardFor(chatId)).getJobState(messageId);
     return state !== 'unknown';

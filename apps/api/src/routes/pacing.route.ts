@@ -99,6 +99,12 @@ export function pacingRouter(ctx: RouteContext): Router {
       const row = await ctx.pacing.setTenantPaused(chatId, paused);
       if (!row) throw new AppError('TENANT.NOT_FOUND', 'no such tenant');
       await auditSafely(ctx, { chatId, actor: actorOf(principalOf(res)), action: paused ? 'tenant.pause' : 'tenant.resume' });
+      if (!paused) {
+        // held jobs sleep long while paused; put them back in creation order now
+        await ctx.readmit(chatId).catch((err: unknown) =>
+          ctx.logger.warn({ err, chatId: formatChatId(chatId) }, 'resume: re-admitting the backlog failed; held jobs wake on their own'),
+        );
+      }
       res.json({ chatId: formatChatId(chatId), paused: row.paused, pausedAt: iso(row.pausedAt) });
     });
   }

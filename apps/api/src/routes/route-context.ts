@@ -17,4 +17,6 @@ export interface RouteContext {
   pacing: PacingRepository;
   restrictions: TenantRestriction;
   dispatch: DispatchControl;
+  /** Re-times a resumed tenant's held backlog, oldest first; returns how many jobs moved. */
+  readmit(chatId: bigint): Promise<number>;
 }

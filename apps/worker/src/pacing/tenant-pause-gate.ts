@@ -6,7 +6,7 @@ export interface TenantPauseGateOptions {
   isPaused: (chatId: bigint) => Promise<boolean>;
   /** How long a read is believed (default 250 ms): a pause applies within that plus one round trip. */
   cacheMs?: number;
-  /** Held messages look again after recheckMs + up to spreadMs (defaults 1000 + 1000). */
+  /** Held messages look again after recheckMs + up to spreadMs (defaults 30 000 + 5 000). */
   recheckMs?: number;
   spreadMs?: number;
   random?: RandomSource;
@@ -14,8 +14,11 @@ export interface TenantPauseGateOptions {
 
 /**
  * Holds every message of a paused tenant (`POST /v1/tenants/{id}/pause`):
- * delayed, not failed, re-checked every 1–2 s, so resume releases them
- * within about two seconds. Put it before the restriction and pacing gates
+ * delayed, not failed. Held jobs sleep ~30 s between looks, so a large paused
+ * backlog costs almost nothing; resume does not wait for them: the API
+ * re-times the backlog oldest first (SendProducer.readmit), which releases it
+ * in creation order at the tenant's rate. The periodic look is the fallback
+ * if that re-timing is lost. Put it before the restriction and pacing gates
  * (a held message must not book a pacing slot).
  */
 export class TenantPauseGate implements SendGate {
@@ -27,8 +30,8 @@ export class TenantPauseGate implements SendGate {
 
   constructor(o: TenantPauseGateOptions) {
     this.cache = new TtlCache(o.cacheMs ?? 250, o.isPaused);
-    this.recheckMs = o.recheckMs ?? 1_000;
-    this.spreadMs = o.spreadMs ?? 1_000;
+    this.recheckMs = o.recheckMs ?? 30_000;
+    this.spreadMs = o.spreadMs ?? 5_000;
     this.random = o.random ?? Math.random;
   }
 
