@@ -37,6 +37,7 @@ import {
   type CpuPerItem,
 } from '../lib/probe.js';
 import { fmt, machineLine, median, sleep } from '../lib/stats.js';
+import { runBench } from '../lib/run-bench.js';
 
 const opts = parseOptions([
   { name: 'connections', default: 10, help: 'concurrent HTTP connections (both targets)' },
@@ -281,16 +282,4 @@ async function main(): Promise<number> {
   return sane ? 0 : 1;
 }
 
-let code = 1;
-process.once('SIGINT', () => {
-  console.error('interrupted: cleaning up the bench schema and Redis keys');
-  void teardown().finally(() => process.exit(130));
-});
-try {
-  code = await main();
-} catch (err) {
-  console.error(err);
-} finally {
-  await teardown();
-}
-process.exit(code);
+await runBench(main, teardown);

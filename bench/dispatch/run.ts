@@ -38,6 +38,7 @@ import {
   type Profile,
 } from '../lib/probe.js';
 import { fmt, forEachBounded, median, sleep, machineLine } from '../lib/stats.js';
+import { runBench } from '../lib/run-bench.js';
 
 const opts = parseOptions([
   { name: 'messages', default: 5000, help: 'jobs per measured round' },
@@ -382,16 +383,4 @@ async function main(): Promise<number> {
   return !pass && opts.strict ? 1 : 0;
 }
 
-let code = 1;
-process.once('SIGINT', () => {
-  console.error('interrupted: cleaning up the bench schema and Redis keys');
-  void teardown().finally(() => process.exit(130));
-});
-try {
-  code = await main();
-} catch (err) {
-  console.error(err);
-} finally {
-  await teardown();
-}
-process.exit(code);
+await runBench(main, teardown);

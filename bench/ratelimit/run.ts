@@ -44,6 +44,7 @@ import { waitUntil } from '../../test/support/wait-until.js';
 import { parseOptions } from '../lib/options.js';
 import { cpuPerItem, cpuSnapshot } from '../lib/probe.js';
 import { fmt, machineLine, sleep } from '../lib/stats.js';
+import { runBench } from '../lib/run-bench.js';
 
 const opts = parseOptions([
   { name: 'tenants', default: 100, help: 'quiet tenants' },
@@ -370,16 +371,4 @@ async function main(): Promise<number> {
   return opts.strict && results.some((r) => !r) ? 1 : 0;
 }
 
-let code = 1;
-process.once('SIGINT', () => {
-  console.error('interrupted: cleaning up the bench schema and Redis keys');
-  void teardown().finally(() => process.exit(130));
-});
-try {
-  code = await main();
-} catch (err) {
-  console.error(err);
-} finally {
-  await teardown();
-}
-process.exit(code);
+await runBench(main, teardown);
