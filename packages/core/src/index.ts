@@ -42,3 +42,4 @@ export {
   type KeyScope,
 } from './api-key.js';
 export * from './pacing/index.js';
+export * from './schedules/index.js';

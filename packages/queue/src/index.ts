@@ -10,3 +10,4 @@ export { SessionSignal, type SessionSignalOptions } from './session-signal.js';
 export { QrStore, type QrStoreOptions, type StoredQr } from './qr-store.js';
 export { PairingRequests, type PairingReply, type PairingRequest, type PairingRequestsOptions } from './pairing-requests.js';
 export * from './pacing/index.js';
+export * from './schedules/index.js';
