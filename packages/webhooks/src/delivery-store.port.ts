@@ -1,0 +1,51 @@
+/**
+ * What the delivery processor needs from storage (the lead implements it on
+ * Postgres: `webhooks` + `webhook_deliveries`, plus a per-attempt log).
+ * Everything is keyed by delivery id; the store alone decides a delivery's
+ * URL and secret, from the webhook row of the delivery's own tenant.
+ */
+import type { WebhookEventType } from './webhook-events.js';
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDeliveryTarget {
+  deliveryId: string;
+  webhookId: string;
+  /** Owner of the delivery and of the webhook row it points at. */
+  chatId: bigint;
+  event: WebhookEventType;
+  /** The event envelope (`WebhookEvent`) exactly as stored; serialised to JSON at send time. */
+  payload: unknown;
+  status: WebhookDeliveryStatus;
+  url: string;
+  /** The decrypted signing secret. */
+  secret: string;
+  /** The webhook row is active (not disabled or deleted). */
+  active: boolean;
+}
+
+export interface WebhookAttempt {
+  deliveryId: string;
+  /** 1-based attempt number within the current series (a replay starts a new series). */
+  attempt: number;
+  startedAt: Date;
+  durationMs: number;
+  /** HTTP status, or null when no response arrived. */
+  statusCode: number | null;
+  /** Short error text (≤ 500 chars), null on success. */
+  error: string | null;
+  outcome: 'delivered' | 'retry' | 'failed';
+}
+
+export interface WebhookDeliveryStore {
+  load(deliveryId: string): Promise<WebhookDeliveryTarget | null>;
+  /** Appends to the attempt log and updates `attempts`, `last_status_code`, `last_error`. */
+  recordAttempt(attempt: WebhookAttempt): Promise<void>;
+  markDelivered(deliveryId: string, at: Date): Promise<void>;
+  markFailed(deliveryId: string, error: string): Promise<void>;
+  /**
+   * For replay: sets the delivery back to `pending` if it exists and belongs
+   * to `chatId`; returns false otherwise (nothing changed).
+   */
+  reopen(deliveryId: string, chatId: bigint): Promise<boolean>;
+}

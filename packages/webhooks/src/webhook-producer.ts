@@ -1,0 +1,116 @@
+/**
+ * Adds webhook delivery jobs. The `webhook_deliveries` row must exist first
+ * (Postgres is the source of truth); the job carries only its id.
+ * - first series: jobId = deliveryId, so enqueueing twice is a no-op while the
+ *   job is still in Redis;
+ * - replay: the delivery is reopened (`pending`) in the store, scoped to the
+ *   caller's tenant, and a job with a fresh id starts a new attempt series.
+ */
+import { randomUUID } from 'node:crypto';
+import { Queue, type DefaultJobOptions } from 'bullmq';
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { AppError } from '@wa-dispatch/core';
+import type { WebhookDeliveryStore } from './delivery-store.port.js';
+import { WEBHOOK_BACKOFF_TYPE, WEBHOOK_DELIVERY_JOB_NAME, WebhookJobData } from './webhook-job.js';
+
+export type WebhookRedis = Redis | Cluster;
+export type WebhookQueue = Queue<WebhookJobData, unknown, typeof WEBHOOK_DELIVERY_JOB_NAME>;
+
+export const DEFAULT_WEBHOOK_ATTEMPTS = 10;
+
+export interface WebhookProducerOptions {
+  /** A client is shared (not closed by `close()`); options get one owned connection. */
+  connection: WebhookRedis | RedisOptions;
+  /** The app passes `WEBHOOKS_QUEUE_NAME` from @wa-dispatch/queue. */
+  queueName: string;
+  /** BullMQ `prefix` (the deployment's Redis key prefix). */
+  prefix?: string;
+  /** Attempts per series, first one included. */
+  attempts?: number;
+  /** Needed by `replay` only. */
+  store?: Pick<WebhookDeliveryStore, 'reopen'>;
+}
+
+export function webhookJobOptions(attempts = DEFAULT_WEBHOOK_ATTEMPTS): DefaultJobOptions {
+  return {
+    attempts,
+    backoff: { type: WEBHOOK_BACKOFF_TYPE },
+    removeOnComplete: { age: 24 * 3_600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3_600 },
+  };
+}
+
+function isClient(c: WebhookRedis | RedisOptions): c is WebhookRedis {
+  return typeof (c as { pipeline?: unknown }).pipeline === 'function';
+}
+
+export function assertQueueName(name: string): void {
+  if (!/^[A-Za-z0-9_.{}-]{1,64}$/.test(name)) {
+    throw new AppError('CONFIG.INVALID', 'webhook queue name must match [A-Za-z0-9_.{}-]{1,64}', { details: { name } });
+  }
+}
+
+function parseDeliveryId(deliveryId: string): WebhookJobData {
+  const parsed = WebhookJobData.safeParse({ deliveryId });
+  if (!parsed.success) throw new AppError('JOB.INVALID', 'deliveryId must be a UUID');
+  return parsed.data;
+}
+
+export class WebhookProducer {
+  readonly queue: WebhookQueue;
+  private readonly connection: WebhookRedis;
+  private readonly ownsConnection: boolean;
+  private readonly store: Pick<WebhookDeliveryStore, 'reopen'> | undefined;
+
+  constructor(opts: WebhookProducerOptions) {
+    assertQueueName(opts.queueName);
+    if (isClient(opts.connection)) {
+      this.connection = opts.connection;
+      this.ownsConnection = false;
+    } else {
+      this.connection = new Redis({ maxRetriesPerRequest: 3, enableReadyCheck: true, ...opts.connection });
+      this.ownsConnection = true;
+    }
+    this.store = opts.store;
+    this.queue = new Queue<WebhookJobData, unknown, typeof WEBHOOK_DELIVERY_JOB_NAME>(opts.queueName, {
+      connection: this.connection,
+      ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }),
+      defaultJobOptions: webhookJobOptions(opts.attempts),
+    });
+    this.queue.on('error', () => undefined); // surfaced by the calls that fail
+  }
+
+  async enqueue(deliveryId: string): Promise<void> {
+    const data = parseDeliveryId(deliveryId);
+    await this.queue.add(WEBHOOK_DELIVERY_JOB_NAME, data, { jobId: data.deliveryId });
+  }
+
+  async enqueueMany(deliveryIds: readonly string[]): Promise<void> {
+    const jobs = deliveryIds.map((id) => {
+      const data = parseDeliveryId(id);
+      return { name: WEBHOOK_DELIVERY_JOB_NAME as typeof WEBHOOK_DELIVERY_JOB_NAME, data, opts: { jobId: data.deliveryId } };
+    });
+    if (jobs.length > 0) await this.queue.addBulk(jobs);
+  }
+
+  /**
+   * Starts a fresh attempt series for a delivery of `chatId` (any status).
+   * Throws WEBHOOK.NOT_FOUND when the delivery does not exist or belongs to
+   * another tenant. Returns the new job id.
+   */
+  async replay(deliveryId: string, chatId: bigint): Promise<string> {
+    if (this.store === undefined) throw new AppError('CONFIG.INVALID', 'WebhookProducer needs a store to replay');
+    const data = parseDeliveryId(deliveryId);
+    if (!(await this.store.reopen(data.deliveryId, chatId))) {
+      throw new AppError('WEBHOOK.NOT_FOUND', 'Webhook delivery not found', { details: { deliveryId } });
+    }
+    const jobId = `${data.deliveryId}-replay-${randomUUID()}`;
+    await this.queue.add(WEBHOOK_DELIVERY_JOB_NAME, data, { jobId });
+    return jobId;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    if (this.ownsConnection) this.connection.disconnect();
+  }
+}
