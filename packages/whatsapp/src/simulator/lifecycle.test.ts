@@ -1,67 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AppError, sessionIdFor, type TransportSession, type TransportSessionState } from '@wa-dispatch/core';
-import { createTestRedis, type TestRedis } from '@wa-dispatch/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sessionIdFor, type TransportSession, type TransportSessionState } from '@wa-dispatch/core';
 import { SessionRecorder, SimulatorControl, SimulatorTransport, waitUntil } from './index.js';
+import { expectAppError, useSimulatorFixture } from './test-support/simulator-fixture.js';
 
-let t: TestRedis;
-let prefix: string;
+const sim = useSimulatorFixture('wa-sim-life', {
+  chatStart: -1_001_000_000_000n - BigInt(Math.floor(Math.random() * 1_000_000)) * 1000n,
+  chatStep: -1n,
+  phonePrefix: '55219',
+  contactPrefix: '4915113',
+});
+const { newChat, newPhone, contact, newTransport, openOn, linkedTenant } = sim;
 let control: SimulatorControl;
 let transport: SimulatorTransport;
-const transports: SimulatorTransport[] = [];
-const openSessions: TransportSession[] = [];
-
-let nextChat = -1_001_000_000_000n - BigInt(Math.floor(Math.random() * 1_000_000)) * 1000n;
-const newChat = (): bigint => nextChat--;
-let nextPhone = 0;
-const newPhone = (): string => `55219${String(80_000_000 + nextPhone++)}`;
-const contact = (i: number): string => `4915113${String(100_000 + i)}`;
-
-async function expectAppError(p: Promise<unknown>, code: string): Promise<AppError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(AppError.is(err), `expected AppError ${code}, got ${String(err)}`).toBe(true);
-  expect((err as AppError).code).toBe(code);
-  return err as AppError;
-}
-
-function newTransport(opts: Partial<ConstructorParameters<typeof SimulatorTransport>[0]> = {}): SimulatorTransport {
-  const tr = new SimulatorTransport({ redis: t.url, prefix, ackDelayMs: 10, reconnectDelayMs: 20, ...opts });
-  transports.push(tr);
-  return tr;
-}
-
-async function openOn(tr: SimulatorTransport, chatId: bigint, rec = new SessionRecorder()) {
-  const session = await tr.open({ sessionId: sessionIdFor(chatId), ownerChatId: chatId, epoch: 1n, handlers: rec });
-  openSessions.push(session);
-  return { rec, session, sessionId: sessionIdFor(chatId) };
-}
-
-async function linkedTenant(tr: SimulatorTransport = transport) {
-  const chatId = newChat();
-  const number = newPhone();
-  await control.link(sessionIdFor(chatId), number);
-  const opened = await openOn(tr, chatId);
-  await opened.rec.waitForState('connected');
-  return { chatId, number, ...opened };
-}
-
-beforeAll(async () => {
-  t = await createTestRedis('wa-sim-life');
-  prefix = `${t.prefix}:sim`;
-  control = new SimulatorControl({ redis: t.url, prefix });
-  transport = newTransport();
-});
-
-afterEach(async () => {
-  await Promise.all(openSessions.splice(0).map((s) => s.close()));
-});
-
-afterAll(async () => {
-  await Promise.all(transports.map((tr) => tr.shutdown()));
-  await control.close();
-  await t.close();
+beforeAll(() => {
+  ({ control, transport } = sim.state);
 });
 
 describe('QR lifecycle', () => {
@@ -204,7 +156,7 @@ describe('phone-side and server-side session ends', () => {
       onInbound: () => undefined,
     };
     session = await transport.open({ sessionId: sessionIdFor(chatId), ownerChatId: chatId, epoch: 1n, handlers });
-    openSessions.push(session);
+    sim.track(session);
     expect(seen).toEqual(['connecting', 'connected']);
     await control.replace(sessionIdFor(chatId));
     await waitUntil(() => seen.includes('replaced'), { what: 'replaced' });
@@ -231,7 +183,7 @@ describe('phone-side and server-side session ends', () => {
       onInbound: () => undefined,
     };
     session = await transport.open({ sessionId: sessionIdFor(chatId), ownerChatId: chatId, epoch: 1n, handlers });
-    openSessions.push(session);
+    sim.track(session);
     await control.disconnect(sessionIdFor(chatId));
     await waitUntil(() => loggedOut, { what: 'logout inside handler' });
     await rec.waitForState('logged_out');

@@ -1,72 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AppError, sessionIdFor, type TransportSession } from '@wa-dispatch/core';
-import { createTestRedis, type TestRedis } from '@wa-dispatch/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sessionIdFor } from '@wa-dispatch/core';
+import type { TestRedis } from '@wa-dispatch/testing';
 import { SessionRecorder, SimulatorControl, SimulatorTransport, waitUntil } from './index.js';
+import { expectAppError, useSimulatorFixture } from './test-support/simulator-fixture.js';
 
+const sim = useSimulatorFixture('wa-sim', {
+  chatStart: 7_000_000_000n + BigInt(Math.floor(Math.random() * 1_000_000)) * 1000n,
+  chatStep: 1n,
+  phonePrefix: '55119',
+  contactPrefix: '4915112',
+});
+const { newChat, newPhone, contact, newTransport, openOn, linkedTenant } = sim;
 let t: TestRedis;
 let prefix: string;
 let control: SimulatorControl;
 let transport: SimulatorTransport;
-const extraTransports: SimulatorTransport[] = [];
-const openSessions: TransportSession[] = [];
-
-let nextChat = 7_000_000_000n + BigInt(Math.floor(Math.random() * 1_000_000)) * 1000n;
-const newChat = (): bigint => nextChat++;
-let nextPhone = 0;
-/** A fresh Brazilian mobile number (E.164 digits). */
-const newPhone = (): string => `55119${String(80_000_000 + nextPhone++)}`;
-const contact = (i: number): string => `4915112${String(100_000 + i)}`;
-
-async function expectAppError(p: Promise<unknown>, code: string): Promise<AppError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(AppError.is(err), `expected AppError ${code}, got ${String(err)}`).toBe(true);
-  const appError = err as AppError;
-  expect(appError.code).toBe(code);
-  return appError;
-}
-
-async function openOn(tr: SimulatorTransport, chatId: bigint, epoch = 1n) {
-  const rec = new SessionRecorder();
-  const session = await tr.open({ sessionId: sessionIdFor(chatId), ownerChatId: chatId, epoch, handlers: rec });
-  openSessions.push(session);
-  return { rec, session, sessionId: sessionIdFor(chatId) };
-}
-
-/** A tenant whose session is linked to a fresh number and open on `tr`. */
-async function linkedTenant(tr: SimulatorTransport = transport) {
-  const chatId = newChat();
-  const number = newPhone();
-  await control.link(sessionIdFor(chatId), number);
-  const opened = await openOn(tr, chatId);
-  await opened.rec.waitForState('connected');
-  return { chatId, number, ...opened };
-}
-
-function newTransport(opts: Partial<ConstructorParameters<typeof SimulatorTransport>[0]> = {}): SimulatorTransport {
-  const tr = new SimulatorTransport({ redis: t.url, prefix, ackDelayMs: 10, reconnectDelayMs: 20, ...opts });
-  extraTransports.push(tr);
-  return tr;
-}
-
-beforeAll(async () => {
-  t = await createTestRedis('wa-sim');
-  prefix = `${t.prefix}:sim`;
-  control = new SimulatorControl({ redis: t.url, prefix });
-  transport = newTransport();
-});
-
-afterEach(async () => {
-  await Promise.all(openSessions.splice(0).map((s) => s.close()));
-});
-
-afterAll(async () => {
-  await Promise.all(extraTransports.map((tr) => tr.shutdown()));
-  await control.reset();
-  await control.close();
-  await t.close();
+beforeAll(() => {
+  ({ t, prefix, control, transport } = sim.state);
 });
 
 describe('open and link', () => {
@@ -337,7 +287,7 @@ describe('several processes share one simulated WhatsApp', () => {
 
     // A takes over tenant A's session in process 2 (e.g. after a lease moved):
     // the old socket is replaced and can no longer send.
-    const a2 = await openOn(t2, a.chatId, 2n);
+    const a2 = await openOn(t2, a.chatId, { epoch: 2n });
     await a2.rec.waitForState('connected');
     await a.rec.waitForState('replaced');
     expect(a.rec.states.at(-1)?.info.code).toBe('440');
