@@ -37,7 +37,7 @@ import {
   type CpuPerItem,
 } from '../lib/probe.js';
 import { fmt, machineLine, median, sleep } from '../lib/stats.js';
-import { runBench } from '../lib/run-bench.js';
+import { cleanUpInOrder, runBench } from '../lib/run-bench.js';
 
 const opts = parseOptions([
   { name: 'connections', default: 10, help: 'concurrent HTTP connections (both targets)' },
@@ -177,24 +177,24 @@ async function counts(): Promise<{ rows: number; jobs: number }> {
   return { rows: rows[0].n as number, jobs };
 }
 
-let tornDown: Promise<void> | undefined;
 function teardown(): Promise<void> {
-  return (tornDown ??= (async () => {
-    await Promise.all(
-      servers.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            s.close(() => resolve());
-            s.closeAllConnections();
-          }),
+  return cleanUpInOrder(
+    () =>
+      Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
       ),
-    );
-    await producer?.close().catch(() => undefined);
-    producerRedis?.disconnect();
-    await db?.$disconnect().catch(() => undefined);
-    await redis?.close().catch(() => undefined);
-    await tdb?.drop().catch(() => undefined);
-  })());
+    () => producer?.close(),
+    async () => producerRedis?.disconnect(),
+    () => db?.$disconnect(),
+    () => redis?.close(),
+    () => tdb?.drop(),
+  );
 }
 
 function line(label: string, r: RunResult): string {

@@ -38,7 +38,7 @@ import {
   type Profile,
 } from '../lib/probe.js';
 import { fmt, forEachBounded, median, sleep, machineLine } from '../lib/stats.js';
-import { runBench } from '../lib/run-bench.js';
+import { cleanUpInOrder, runBench } from '../lib/run-bench.js';
 
 const opts = parseOptions([
   { name: 'messages', default: 5000, help: 'jobs per measured round' },
@@ -300,18 +300,15 @@ async function setup(): Promise<void> {
   for (const t of tenants) await simLink({ control, db: prisma, redis: redis.client, prefix: redis.prefix }, t.chatId, t.phone);
 }
 
-let tornDown: Promise<void> | undefined;
 function teardown(): Promise<void> {
-  return (tornDown ??= cleanUp());
-}
-
-async function cleanUp(): Promise<void> {
-  await producer?.close().catch(() => undefined);
-  await control?.reset().catch(() => undefined);
-  await control?.close().catch(() => undefined);
-  await redis?.close().catch(() => undefined);
-  await prisma?.$disconnect().catch(() => undefined);
-  await db?.drop().catch(() => undefined);
+  return cleanUpInOrder(
+    () => producer?.close(),
+    () => control?.reset(),
+    () => control?.close(),
+    () => redis?.close(),
+    () => prisma?.$disconnect(),
+    () => db?.drop(),
+  );
 }
 
 async function main(): Promise<number> {

@@ -44,7 +44,7 @@ import { waitUntil } from '../../test/support/wait-until.js';
 import { parseOptions } from '../lib/options.js';
 import { cpuPerItem, cpuSnapshot } from '../lib/probe.js';
 import { fmt, machineLine, sleep } from '../lib/stats.js';
-import { runBench } from '../lib/run-bench.js';
+import { cleanUpInOrder, runBench } from '../lib/run-bench.js';
 
 const opts = parseOptions([
   { name: 'tenants', default: 100, help: 'quiet tenants' },
@@ -335,16 +335,15 @@ async function setup(): Promise<void> {
   for (const t of all) await simLink({ control, db: prisma, redis: redis.client, prefix: redis.prefix }, t.chatId, t.phone);
 }
 
-let tornDown: Promise<void> | undefined;
 function teardown(): Promise<void> {
-  return (tornDown ??= (async () => {
-    await producer?.close().catch(() => undefined);
-    await control?.reset().catch(() => undefined);
-    await control?.close().catch(() => undefined);
-    await redis?.close().catch(() => undefined);
-    await prisma?.$disconnect().catch(() => undefined);
-    await db?.drop().catch(() => undefined);
-  })());
+  return cleanUpInOrder(
+    () => producer?.close(),
+    () => control?.reset(),
+    () => control?.close(),
+    () => redis?.close(),
+    () => prisma?.$disconnect(),
+    () => db?.drop(),
+  );
 }
 
 async function main(): Promise<number> {
