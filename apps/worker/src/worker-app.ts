@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { SendDispatcher, sendQueueName, systemClock, type WhatsappTransport } from '@wa-dispatch/core';
+import { discardEvents, SendDispatcher, sendQueueName, systemClock, type TenantEventSink, type WhatsappTransport } from '@wa-dispatch/core';
 import {
   AuditRepository,
   createDb,
@@ -82,6 +82,10 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
   const redis: Redis = createQueueConnection({ url: env.REDIS_URL, role: 'worker' });
   const producer = new SendProducer({ connection: redis, prefix: env.REDIS_PREFIX, shardCount: env.SHARD_COUNT });
   const transport = overrides.transport ?? (await createTransport(env, log, db));
+
+  // What each tenant's own webhook hears about (issue 6). Until the webhook
+  // wiring replaces it, events are dropped.
+  const tenantEvents: TenantEventSink = discardEvents;
 
   const messages = new MessageDispatchRepository(db, sql);
   const sessionRows = new SessionRepository(db, sql);

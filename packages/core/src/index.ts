@@ -43,3 +43,18 @@ export {
 } from './api-key.js';
 export * from './pacing/index.js';
 export * from './schedules/index.js';
+export {
+  MessageInboundEventData,
+  MessageStatusEventData,
+  ScheduleSkippedEventData,
+  SessionQrEventData,
+  SessionStatusEventData,
+  TenantRestrictedEventData,
+  WEBHOOK_EVENT_TYPES,
+  WebhookEvent,
+  WebhookEventType,
+  buildWebhookEvent,
+  wantsEvent,
+  type WebhookEventData,
+} from './events/tenant-events.js';
+export { discardEvents, type TenantEventSink } from './ports/tenant-event-sink.port.js';

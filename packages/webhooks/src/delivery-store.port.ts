@@ -4,7 +4,7 @@
  * Everything is keyed by delivery id; the store alone decides a delivery's
  * URL and secret, from the webhook row of the delivery's own tenant.
  */
-import type { WebhookEventType } from './webhook-events.js';
+import type { WebhookEventType } from '@wa-dispatch/core';
 
 export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
 

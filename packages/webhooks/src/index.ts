@@ -22,7 +22,7 @@ export {
   buildWebhookEvent,
   wantsEvent,
   type WebhookEventData,
-} from './webhook-events.js';
+} from '@wa-dispatch/core';
 export {
   MAX_WEBHOOK_URL_LENGTH,
   assertDeliverableUrl,

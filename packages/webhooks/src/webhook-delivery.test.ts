@@ -5,7 +5,7 @@ import { createTestRedis, type TestRedis } from '@wa-dispatch/testing';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor.js';
 import { WebhookProducer } from './webhook-producer.js';
 import { createWebhookWorker } from './webhook-worker.js';
-import { buildWebhookEvent, WebhookEvent } from './webhook-events.js';
+import { buildWebhookEvent, WebhookEvent } from '@wa-dispatch/core';
 import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from './webhook-signature.js';
 import { webhookBackoffDelay } from './webhook-backoff.js';
 import { InMemoryDeliveryStore } from './test-support/in-memory-delivery-store.js';

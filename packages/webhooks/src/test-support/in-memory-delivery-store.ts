@@ -1,5 +1,5 @@
 import type { WebhookAttempt, WebhookDeliveryStore, WebhookDeliveryTarget } from '../delivery-store.port.js';
-import type { WebhookEvent } from '../webhook-events.js';
+import type { WebhookEvent } from '@wa-dispatch/core';
 
 interface Hook {
   webhookId: string;

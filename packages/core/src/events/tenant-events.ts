@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { MessageStatus } from '@wa-dispatch/core';
+import { MessageStatus } from '../dispatch/message-status.js';
 
 export const WEBHOOK_EVENT_TYPES = [
   'message.status',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { WEBHOOK_EVENT_TYPES, WebhookEvent, buildWebhookEvent, wantsEvent } from './webhook-events.js';
+import { WEBHOOK_EVENT_TYPES, WebhookEvent, buildWebhookEvent, wantsEvent } from './tenant-events.js';
 
 describe('webhook events', () => {
   it('builds a valid message.inbound for its tenant', () => {
