@@ -48,6 +48,16 @@ interface Endpoint {
   expect: Partial<Record<Caller, [number, string?]>>;
 }
 
+const SCHEDULE = { to: '5511912345678', template: 'Oi {{name}}', variables: { name: 'x' }, intervalMs: 60_000, timezone: 'UTC' };
+/** A fresh schedule of A, made straight in the database (the matrix compares counts around the call only). */
+async function scheduleOfA(): Promise<string> {
+  const { rows } = await h.tdb.pool.query(
+    `INSERT INTO reminder_schedules (id, chat_id, to_phone, template, interval_ms, timezone) VALUES (gen_random_uuid(), $1, '5511912345678', 'x', 60000, 'UTC') RETURNING id`,
+    [A.toString()],
+  );
+  return rows[0].id as string;
+}
+
 const F: [number, string] = [403, 'AUTH.FORBIDDEN'];
 const FT: [number, string] = [403, 'AUTH.FORBIDDEN_TENANT'];
 
@@ -90,6 +100,31 @@ const ENDPOINTS: Endpoint[] = [
   {
     name: 'GET /v1/tenants/{chatId}/messages',
     request: async () => ({ method: 'GET', path: `/v1/tenants/${A}/messages` }),
+    expect: { otherTenant: FT, rightTenant: [200], service: [200], admin: F, envAdmin: F },
+  },
+  {
+    name: 'POST /v1/tenants/{chatId}/schedules',
+    request: async () => ({ method: 'POST', path: `/v1/tenants/${A}/schedules`, body: SCHEDULE }),
+    expect: { otherTenant: FT, rightTenant: [201], service: [201], admin: F, envAdmin: F },
+  },
+  {
+    name: 'GET /v1/tenants/{chatId}/schedules',
+    request: async () => ({ method: 'GET', path: `/v1/tenants/${A}/schedules` }),
+    expect: { otherTenant: FT, rightTenant: [200], service: [200], admin: F, envAdmin: F },
+  },
+  {
+    name: 'PATCH /v1/tenants/{chatId}/schedules/{id}',
+    request: async () => ({ method: 'PATCH', path: `/v1/tenants/${A}/schedules/${await scheduleOfA()}`, body: { active: false } }),
+    expect: { otherTenant: FT, rightTenant: [200], service: [200], admin: F, envAdmin: F },
+  },
+  {
+    name: 'DELETE /v1/tenants/{chatId}/schedules/{id}',
+    request: async () => ({ method: 'DELETE', path: `/v1/tenants/${A}/schedules/${await scheduleOfA()}` }),
+    expect: { otherTenant: FT, rightTenant: [204], service: [204], admin: F, envAdmin: F },
+  },
+  {
+    name: 'GET /v1/tenants/{chatId}/schedules/{id}/runs',
+    request: async () => ({ method: 'GET', path: `/v1/tenants/${A}/schedules/${await scheduleOfA()}/runs` }),
     expect: { otherTenant: FT, rightTenant: [200], service: [200], admin: F, envAdmin: F },
   },
   {

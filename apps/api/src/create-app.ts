@@ -1,8 +1,8 @@
 import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
-import type { DispatchSwitches, SendProducer, TenantRestriction } from '@wa-dispatch/queue';
+import type { DispatchSwitches, ReminderQueue, SendProducer, TenantRestriction } from '@wa-dispatch/queue';
 import { ApiKeyRepository, AuditRepository, OutboxRepository, PacingRepository, TenantRepository, type Db } from '@wa-dispatch/db';
-import { SessionRepository } from '@wa-dispatch/db';
+import { ScheduleRepository, SessionRepository } from '@wa-dispatch/db';
 import { createAuthenticator } from './auth/authenticate.js';
 import { BOARD_PATH, bullBoardHandlers, type BoardQueue } from './bull-board.js';
 import type { ApiEnv } from './env.js';
@@ -17,10 +17,14 @@ import { messagesRouter } from './routes/messages.route.js';
 import { metricsRouter } from './routes/metrics.route.js';
 import type { RouteContext } from './routes/route-context.js';
 import { pacingRouter } from './routes/pacing.route.js';
+import { schedulesRouter } from './routes/schedules.route.js';
 import { detachedSessionLink, sessionRouter, type SessionLinkDeps } from './routes/session.route.js';
 import { tenantsRouter } from './routes/tenants.route.js';
+import { webhookRouteDeps, webhookRouter } from './routes/webhook.route.js';
+import type { WebhookProducer } from '@wa-dispatch/webhooks';
 import { DispatchControl } from './services/dispatch-control.js';
 import { MessageSender } from './services/message-sender.js';
+import { ReminderScheduling } from './services/reminder-scheduling.js';
 
 export interface ApiDeps {
   db: Db;
@@ -41,6 +45,10 @@ export interface ApiDeps {
   restrictions: TenantRestriction;
   /** Session linking: the nudge to workers and the QRs they hand over (Redis). */
   sessionLink?: SessionLinkDeps;
+  /** Tenant webhooks: replays enqueue through it; without it a replay only reopens the row (the workers' sweep enqueues). */
+  webhookProducer?: Pick<WebhookProducer, 'replay'>;
+  /** The reminders queue (REMINDERS_QUEUE_NAME), for Job Schedulers; without it schedule writes answer scheduler "pending". */
+  reminders?: ReminderQueue;
 }
 
 /**
@@ -91,6 +99,8 @@ export function createApp(deps: ApiDeps): Express {
     pacing,
     restrictions: deps.restrictions,
     dispatch: new DispatchControl({ pacing, switches: deps.switches, audit }),
+    schedules: new ScheduleRepository(deps.db),
+    reminders: new ReminderScheduling({ queue: deps.reminders, logger, timeoutMs: deps.enqueueTimeoutMs ?? 2_000 }),
     readmit: async (chatId) => {
       if (!deps.producer.readmit) return 0;
       return deps.producer.readmit(chatId, await outbox.queuedJobsForTenant(chatId));
@@ -129,7 +139,9 @@ export function createApp(deps: ApiDeps): Express {
   v1.use(apiKeysRouter(ctx));
   v1.use(messagesRouter(ctx));
   v1.use(pacingRouter(ctx));
+  v1.use(schedulesRouter(ctx));
   v1.use(sessionRouter(ctx, { sessions: new SessionRepository(deps.db), link: deps.sessionLink ?? detachedSessionLink(logger) }));
+  v1.use(webhookRouter(ctx, webhookRouteDeps(deps.db, config, logger, deps.webhookProducer)));
   app.use('/v1', v1);
 
   app.use(notFoundHandler);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEV_WEBHOOK_SECRET_KEY, isSecretKey } from '@wa-dispatch/webhooks';
 
 /** Byte sizes as body-parser reads them ("300kb", "1mb", or a plain byte count). */
 const BYTE_SIZE = /^[0-9]+(b|kb|mb)?$/i;
@@ -28,6 +29,13 @@ export const ApiEnv = z.object({
   // packages/queue/src/pacing/enqueue-admission.ts). Set it like the workers' PACING:
   // with PACING=off workers, admission would still space a tenant's jobs at its limits.
   PACING: z.enum(['on', 'off']).default('on'),
+  // Tenant webhooks (issue 6): the key sealing signing secrets at rest, the same as the
+  // workers'. The default is for development only: SET A SECRET IN PRODUCTION.
+  WEBHOOK_SECRET_KEY: z.string().refine(isSecretKey, 'must be 32 bytes: 64 hex digits or 43-44 base64 characters').default(DEV_WEBHOOK_SECRET_KEY),
+  // true: webhook URLs on loopback/private addresses are accepted (tests, private installs); set it like the workers'.
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  // attempts of a replayed delivery's series (set it like the workers' WEBHOOK_ATTEMPTS)
+  WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;

@@ -4,6 +4,10 @@ import { parseConfig } from '@wa-dispatch/core';
 import { createDb, PacingRepository } from '@wa-dispatch/db';
 import { DispatchSwitches, EnqueueAdmission, SendProducer, TenantRestriction, createQueueConnection } from '@wa-dispatch/queue';
 import { PairingRequests, QrStore, SessionSignal } from '@wa-dispatch/queue';
+import { createRemindersQueue } from '@wa-dispatch/queue';
+import { WEBHOOKS_QUEUE_NAME } from '@wa-dispatch/queue';
+import { WebhookDeliveryRepository } from '@wa-dispatch/db';
+import { WebhookProducer } from '@wa-dispatch/webhooks';
 import type { BoardQueue } from './bull-board.js';
 import { createApp } from './create-app.js';
 import { ApiEnv } from './env.js';
@@ -55,6 +59,17 @@ export async function startApi(
 
   const switches = new DispatchSwitches({ redis, prefix: config.REDIS_PREFIX });
   const restrictions = new TenantRestriction({ redis, prefix: config.REDIS_PREFIX });
+  // reminder schedules: the API upserts/removes Job Schedulers here after writing Postgres
+  const reminders = createRemindersQueue({ connection: redis, prefix: config.REDIS_PREFIX });
+  // tenant webhooks: replays (the workers deliver); reopen is scoped to the tenant in SQL
+  const webhookProducer = new WebhookProducer({
+    connection: redis,
+    queueName: WEBHOOKS_QUEUE_NAME,
+    prefix: config.REDIS_PREFIX,
+    attempts: config.WEBHOOK_ATTEMPTS,
+    // reopen only: the API signs nothing, so it never opens a sealed secret
+    store: new WebhookDeliveryRepository(db, { openSecret: refuseToOpenSecrets }),
+  });
   const app = createApp({
     db,
     producer,
@@ -68,7 +83,9 @@ export async function startApi(
       qrs: new QrStore({ redis, prefix: config.REDIS_PREFIX }),
       pairing: new PairingRequests({ redis, prefix: config.REDIS_PREFIX }),
     },
-    ...(opts.extraQueues ? { extraQueues: opts.extraQueues } : {}),
+    reminders,
+    webhookProducer,
+    extraQueues: [reminders, webhookProducer.queue, ...(opts.extraQueues ?? [])],
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -86,10 +103,16 @@ export async function startApi(
         server.closeIdleConnections();
       });
       await producer.close();
+      await reminders.close();
+      await webhookProducer.close();
       redis.disconnect();
       await db.$disconnect();
       logger.info('api stopped');
     })());
 
   return { server, port, close };
+}
+
+function refuseToOpenSecrets(): never {
+  throw new Error('the API never opens webhook secrets');
 }

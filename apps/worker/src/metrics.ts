@@ -32,6 +32,12 @@ export class WorkerMetrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  readonly reminderFirings = new Counter({
+    name: 'wad_reminder_firings_total',
+    help: 'Reminder firings by outcome: queued, duplicate (already sent once), held (quiet hours), skipped, failed, gone (row deleted), refused',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly ownedShards = new Gauge({
     name: 'wad_owned_shards',
     help: 'Shards whose lease this worker holds',

@@ -8,6 +8,7 @@
 import {
   AppError,
   maskPhone,
+  type InboundMessage,
   type LiveSessions,
   type SessionRecord,
   type SessionStatus,
@@ -23,7 +24,8 @@ export const RESTORABLE_STATUSES: readonly SessionStatus[] = ['connecting', 'con
 
 export interface SessionEventSink {
   onSessionState?(session: SessionRecord, state: TransportSessionState, info: { number?: string; code?: string }): void;
-  onInbound?(chatId: bigint, inboundId: string, inReplyToId: string | null): void;
+  /** `chatId` is the receiving session's owner; `reply` the stored message and that session's id. */
+  onInbound?(chatId: bigint, inboundId: string, inReplyToId: string | null, reply?: InboundMessage & { sessionId: string }): void;
   onReceipt?(sessionId: string, waMessageId: string, status: 'delivered' | 'read'): void;
   /** A QR to show for the session (each rotation again); `session` is the row it was opened for. */
   onQr?(chatId: bigint, qr: string, expiresAt: Date, session: SessionRecord): void | Promise<void>;
@@ -180,7 +182,7 @@ export class SessionManager implements LiveSessions {
           },
           onInbound: async (message) => {
             const stored = await this.o.inbound.store(sessionId, owner, message);
-            if (stored) this.o.events?.onInbound?.(owner, stored.id, stored.inReplyToId);
+            if (stored) this.o.events?.onInbound?.(owner, stored.id, stored.inReplyToId, { ...message, sessionId });
           },
         },
       });

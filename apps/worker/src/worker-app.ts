@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { discardEvents, SendDispatcher, sendQueueName, systemClock, type TenantEventSink, type WhatsappTransport } from '@wa-dispatch/core';
+import { SendDispatcher, sendQueueName, systemClock, type TenantEventSink, type WhatsappTransport } from '@wa-dispatch/core';
 import {
   AuditRepository,
   createDb,
@@ -46,6 +46,8 @@ import { TenantPauseGate } from './pacing/tenant-pause-gate.js';
 import { createSendProcessor } from './send.processor.js';
 import { SessionManager } from './session-manager.js';
 import { createTransport } from './transport-factory.js';
+import { startReminders } from './reminders/reminders-wiring.js';
+import { createWebhooksWiring } from './webhooks/webhooks-wiring.js';
 
 export interface WorkerOverrides {
   transport?: WhatsappTransport;
@@ -83,11 +85,11 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
   const producer = new SendProducer({ connection: redis, prefix: env.REDIS_PREFIX, shardCount: env.SHARD_COUNT });
   const transport = overrides.transport ?? (await createTransport(env, log, db));
 
-  // What each tenant's own webhook hears about (issue 6). Until the webhook
-  // wiring replaces it, events are dropped.
-  const tenantEvents: TenantEventSink = discardEvents;
+  // What each tenant's own webhook hears about (issue 6; webhooks/webhooks-wiring.ts).
+  const webhooks = createWebhooksWiring({ env, db, logger: log });
+  const tenantEvents: TenantEventSink = webhooks.events;
 
-  const messages = new MessageDispatchRepository(db, sql);
+  const messages = new MessageDispatchRepository(db, sql, { onTransition: webhooks.onMessageTransition });
   const sessionRows = new SessionRepository(db, sql);
   const audit = new AuditRepository(db);
   const epochs = new ShardEpochRepository(db);
@@ -98,7 +100,7 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
     inbound: new InboundRepository(db),
     logger: log,
     // the QR of a linking session goes to the API through Redis (GET …/session/qr)
-    events: qrHandOff({ redis, prefix: env.REDIS_PREFIX, logger: log }),
+    events: webhooks.sessionEvents(qrHandOff({ redis, prefix: env.REDIS_PREFIX, logger: log })),
   });
 
   const shardWorkers = new Map<number, Worker>();
@@ -128,6 +130,7 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
     logger: log,
     shardCount: env.SHARD_COUNT,
     workerId: env.WORKER_ID,
+    events: tenantEvents,
   });
   const switchSync = new SwitchSync({ pacing, switches, redis, prefix: env.REDIS_PREFIX, intervalMs: env.SWITCH_SYNC_INTERVAL_MS, logger: log });
 
@@ -237,11 +240,28 @@ export async function startWorker(env: WorkerEnv, overrides: WorkerOverrides = {
   switchSync.start();
   await balancer.start();
   reconciler.start();
+  // reminder schedules (issue 6): one queue, any worker takes any firing; schedulers reconciled from Postgres first
+  const reminders = await startReminders({
+    db,
+    redis,
+    redisUrl: env.REDIS_URL,
+    prefix: env.REDIS_PREFIX,
+    enqueuer: producer,
+    automaticPaused: () => switches.isAutomaticPaused(),
+    events: tenantEvents,
+    logger: log,
+    metrics,
+    reconcileIntervalMs: env.REMINDER_RECONCILE_INTERVAL_MS,
+    concurrency: env.REMINDER_CONCURRENCY,
+  });
+  webhooks.start();
   log.info({ shards: env.SHARD_COUNT, transport: transport.kind }, 'worker started');
 
   const closeShared = async () => {
     await reconciler.stop();
+    await reminders.stop();
     switchSync.stop();
+    await webhooks.stop();
     await unsubscribe();
     metricsServer?.close();
     await transport.shutdown().catch(() => undefined);

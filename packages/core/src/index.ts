@@ -18,6 +18,14 @@ export { MessageStatus, TERMINAL_STATUSES, receiptAdvances } from './dispatch/me
 export { SendJobData, SEND_JOB_NAME } from './dispatch/send-job.js';
 export { clientMessageIdFor } from './dispatch/client-message-id.js';
 export {
+  MessageIntake,
+  hashRequest,
+  type IntakeRequest,
+  type IntakeResult,
+  type IntakeWarning,
+  type MessageIntakeOptions,
+} from './dispatch/message-intake.js';
+export {
   SendDispatcher,
   type GateContext,
   type LiveSessions,
@@ -28,6 +36,7 @@ export {
 } from './dispatch/send-dispatcher.js';
 export type * from './ports/transport.port.js';
 export type * from './ports/message-store.port.js';
+export type * from './ports/message-intake.port.js';
 export type * from './ports/session-store.port.js';
 export type * from './ports/audit-log.port.js';
 export { systemClock, type Clock } from './ports/clock.port.js';

@@ -1,5 +1,5 @@
 export { createDb, splitSchema, type Db, type DbOptions } from './prisma-client.js';
-export { MessageDispatchRepository } from './message-dispatch.repository.js';
+export { MessageDispatchRepository, type MessageDispatchHooks, type MessageStatusChange } from './message-dispatch.repository.js';
 export { SessionRepository, type SessionView } from './session.repository.js';
 export { AuditRepository } from './audit.repository.js';
 export { Prisma } from './generated/prisma/client.js';
@@ -25,3 +25,23 @@ export {
   type TenantPacingRow,
 } from './pacing.repository.js';
 export { createSqlPools, type SqlPools } from './sql-pool.js';
+export {
+  ScheduleRepository,
+  type NewSchedule,
+  type RunOutcome,
+  type RunUpsert,
+  type ScheduleRecord,
+  type ScheduleRunView,
+  type ScheduleUpdate,
+  type ScheduleVariables,
+} from './schedule.repository.js';
+export { WebhookRepository, type WebhookRecord, type WebhookUpsert } from './webhook.repository.js';
+export {
+  WebhookDeliveryRepository,
+  type WebhookAttemptRow,
+  type WebhookAttemptView,
+  type WebhookDeliveryRepositoryOptions,
+  type WebhookDeliveryRowStatus,
+  type WebhookDeliveryTargetRow,
+  type WebhookDeliveryView,
+} from './webhook-delivery.repository.js';

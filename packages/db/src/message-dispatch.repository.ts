@@ -2,6 +2,25 @@ import type { MessageStatus, MessageStore, OutboxMessage, TransitionPatch } from
 import type { Db } from './prisma-client.js';
 import type { SqlPools } from './sql-pool.js';
 
+/** A status move that committed, as the row itself reports it (owner included). */
+export interface MessageStatusChange {
+  messageId: string;
+  /** The row's own tenant (RETURNING chat_id), never a caller's claim. */
+  chatId: bigint;
+  status: MessageStatus;
+  waMessageId: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+export interface MessageDispatchHooks {
+  /**
+   * Called after each committed transition (tenant webhooks, issue 6). It must
+   * not block or throw: it runs on the send path; errors are swallowed here.
+   */
+  onTransition?(change: MessageStatusChange): void;
+}
+
 /**
  * The worker's side of the outbox. A transition is one statement: the status
  * compare-and-set and its timeline event commit together or not at all, so
@@ -15,6 +34,7 @@ export class MessageDispatchRepository implements MessageStore {
   constructor(
     private readonly db: Db,
     private readonly sql?: SqlPools,
+    private readonly hooks: MessageDispatchHooks = {},
   ) {}
 
   async findById(id: string): Promise<OutboxMessage | null> {
@@ -57,13 +77,30 @@ export class MessageDispatchRepository implements MessageStore {
       patch.errorMessage !== undefined,
       truncate(patch.errorMessage),
     ];
+    let rows: MovedRow[];
     if (this.sql) {
       const pool = RELAXED_TARGETS.has(to) ? this.sql.relaxed : this.sql.strict;
-      const { rowCount } = await pool.query({ name: 'wad_transition', text: TRANSITION_SQL, values });
-      return rowCount === 1;
+      ({ rows } = await pool.query<MovedRow>({ name: 'wad_transition', text: TRANSITION_SQL, values }));
+    } else {
+      rows = await this.db.$queryRawUnsafe<MovedRow[]>(TRANSITION_SQL, ...values);
     }
-    const rows = await this.db.$queryRawUnsafe<{ message_id: string }[]>(TRANSITION_SQL, ...values);
-    return rows.length === 1;
+    const moved = rows[0];
+    if (rows.length !== 1 || !moved) return false;
+    if (this.hooks.onTransition) {
+      try {
+        this.hooks.onTransition({
+          messageId: moved.message_id,
+          chatId: BigInt(moved.chat_id),
+          status: to,
+          waMessageId: moved.wa_message_id,
+          errorCode: moved.error_code,
+          errorMessage: moved.error_message,
+        });
+      } catch {
+        // a listener's bug must never fail a transition that already committed
+      }
+    }
+    return true;
   }
 
   /**
@@ -97,11 +134,20 @@ const TRANSITION_SQL = `
       read_at = CASE WHEN $3::message_status = 'read' THEN now() ELSE read_at END,
       updated_at = now()
     WHERE id = $1::uuid AND status = ANY($2::message_status[])
-    RETURNING id
+    RETURNING id, chat_id, wa_message_id, error_code, error_message
+  ), logged AS (
+    INSERT INTO message_events (message_id, status, code, detail)
+    SELECT id, $3::message_status, $7::varchar, $9::varchar FROM moved
   )
-  INSERT INTO message_events (message_id, status, code, detail)
-  SELECT id, $3::message_status, $7::varchar, $9::varchar FROM moved
-  RETURNING message_id`;
+  SELECT id::text AS message_id, chat_id, wa_message_id, error_code, error_message FROM moved`;
+
+interface MovedRow {
+  message_id: string;
+  chat_id: bigint;
+  wa_message_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
 
 const FIND_SQL = `
   SELECT id, chat_id, session_id, to_phone, text, status::text AS status, attempts, wa_message_id, created_at,

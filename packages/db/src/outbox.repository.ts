@@ -11,6 +11,8 @@ export interface OutboxInsert {
   /** sha256 hex of the canonical request, compared when a key is reused */
   requestHash?: string | null;
   source?: MessageSource;
+  /** The reminder schedule that fired this message (source 'schedule'). */
+  scheduleId?: string | null;
 }
 
 /** The columns a send request needs back (no text: callers answer with ids). */
@@ -96,10 +98,10 @@ export class OutboxRepository {
     const id = uuidv7();
     const rows = await this.db.$queryRaw<HeadRow[]>`
       WITH inserted AS (
-        INSERT INTO messages (id, chat_id, session_id, to_phone, text, status, source, idempotency_key, request_hash)
+        INSERT INTO messages (id, chat_id, session_id, to_phone, text, status, source, idempotency_key, request_hash, schedule_id)
         VALUES (${id}::uuid, ${input.chatId}, ${input.sessionId}, ${input.toPhone}, ${input.text},
                 'queued', ${input.source ?? 'api'}::message_source, ${input.idempotencyKey ?? null}::varchar,
-                ${input.requestHash ?? null}::char(64))
+                ${input.requestHash ?? null}::char(64), ${input.scheduleId ?? null}::uuid)
         ON CONFLICT (chat_id, idempotency_key) DO NOTHING
         RETURNING id, chat_id, session_id, status, request_hash, created_at
       ), event AS (

@@ -22,6 +22,11 @@ export interface WebhookDeliveryTarget {
   secret: string;
   /** The webhook row is active (not disabled or deleted). */
   active: boolean;
+  /**
+   * The current attempt series (1, then +1 per replay). When given, a job of
+   * an older series is skipped, so a replay never runs next to a stale job.
+   */
+  series?: number;
 }
 
 export interface WebhookAttempt {
@@ -44,8 +49,9 @@ export interface WebhookDeliveryStore {
   markDelivered(deliveryId: string, at: Date): Promise<void>;
   markFailed(deliveryId: string, error: string): Promise<void>;
   /**
-   * For replay: sets the delivery back to `pending` if it exists and belongs
-   * to `chatId`; returns false otherwise (nothing changed).
+   * For replay: sets the delivery back to `pending` in a new attempt series
+   * if it exists and belongs to `chatId`, and returns that series; returns
+   * null otherwise (nothing changed).
    */
-  reopen(deliveryId: string, chatId: bigint): Promise<boolean>;
+  reopen(deliveryId: string, chatId: bigint): Promise<number | null>;
 }

@@ -39,7 +39,7 @@ export type {
   WebhookDeliveryStore,
   WebhookDeliveryTarget,
 } from './delivery-store.port.js';
-export { WEBHOOK_BACKOFF_TYPE, WEBHOOK_DELIVERY_JOB_NAME, WebhookJobData } from './webhook-job.js';
+export { WEBHOOK_BACKOFF_TYPE, WEBHOOK_DELIVERY_JOB_NAME, WebhookJobData, seriesOfJobId, webhookJobId } from './webhook-job.js';
 export {
   DEFAULT_WEBHOOK_BACKOFF,
   WebhookRetryableError,
@@ -64,3 +64,6 @@ export {
   type WebhookLogger,
 } from './webhook-delivery.processor.js';
 export { createWebhookWorker, type WebhookWorkerOptions } from './webhook-worker.js';
+export { DEV_WEBHOOK_SECRET_KEY, SecretBox, isSecretKey, parseSecretKey } from './secret-box.js';
+export type { WebhookEventLog } from './webhook-event-log.port.js';
+export { WebhookEventRecorder, type WebhookEventRecorderOptions } from './webhook-event-recorder.js';

@@ -2,7 +2,8 @@
  * Delivers one webhook delivery per job. Per attempt:
  *  1. job data must be exactly `{deliveryId}`; the store supplies URL, secret
  *     and payload of that delivery's own tenant (nothing in the job chooses them);
- *  2. a delivery that is not `pending` is skipped (a stale duplicate job);
+ *  2. a delivery that is not `pending`, or whose current attempt series is
+ *     not the job's (a replay superseded it), is skipped (a stale job);
  *     a payload whose `chatId` is not the delivery's owner is refused;
  *  3. the URL guard runs again (DNS may have changed since registration);
  *  4. POST the JSON body with `WA-Dispatch-Signature`, a timeout and no
@@ -16,7 +17,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { AppError } from '@wa-dispatch/core';
 import type { WebhookAttempt, WebhookDeliveryStore, WebhookDeliveryTarget } from './delivery-store.port.js';
 import { WebhookRetryableError, parseRetryAfter } from './webhook-backoff.js';
-import { WebhookJobData } from './webhook-job.js';
+import { WebhookJobData, seriesOfJobId } from './webhook-job.js';
 import { WEBHOOK_SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
 import { assertDeliverableUrl, type HostLookup } from './url-guard.js';
 
@@ -43,7 +44,7 @@ export interface WebhookDeliveryProcessorOptions {
 
 export type WebhookDeliveryResult =
   | { outcome: 'delivered'; statusCode: number; attempt: number }
-  | { outcome: 'skipped'; reason: 'not_pending' };
+  | { outcome: 'skipped'; reason: 'not_pending' | 'stale_series' };
 
 /** The slice of a BullMQ job the processor reads. */
 export type WebhookJobLike = Pick<Job<unknown>, 'data' | 'attemptsMade' | 'opts' | 'id'>;
@@ -104,6 +105,10 @@ export class WebhookDeliveryProcessor {
     const target = await this.store.load(deliveryId);
     if (target === null) throw new UnrecoverableError('WEBHOOK.NOT_FOUND');
     if (target.status !== 'pending') return { outcome: 'skipped', reason: 'not_pending' };
+    const jobSeries = seriesOfJobId(job.id); // null: an id not made by webhookJobId, nothing to compare
+    if (target.series !== undefined && jobSeries !== null && jobSeries !== target.series) {
+      return { outcome: 'skipped', reason: 'stale_series' };
+    }
 
     const startedAt = new Date(this.now());
     const refusal = this.refusal(target);

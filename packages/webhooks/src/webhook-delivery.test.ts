@@ -8,6 +8,7 @@ import { createWebhookWorker } from './webhook-worker.js';
 import { buildWebhookEvent, WebhookEvent } from '@wa-dispatch/core';
 import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from './webhook-signature.js';
 import { webhookBackoffDelay } from './webhook-backoff.js';
+import { seriesOfJobId, webhookJobId } from './webhook-job.js';
 import { InMemoryDeliveryStore } from './test-support/in-memory-delivery-store.js';
 import { startReceiver, type Receiver } from './test-support/receiver.js';
 
@@ -241,6 +242,21 @@ describe('WebhookDeliveryProcessor (no queue)', () => {
     data: { deliveryId },
     attemptsMade,
     opts: { attempts },
+  });
+
+  it('skips a job of an older attempt series (a replay superseded it)', async () => {
+    const rcv = await receiver();
+    const store = new InMemoryDeliveryStore();
+    store.addWebhook({ webhookId: 'w', chatId: 6n, url: rcv.url, secret: 's', active: true });
+    const id = randomUUID();
+    store.addDelivery(id, 'w', statusEvent(6n));
+    expect(await store.reopen(id, 6n)).toBe(2);
+    const processor = new WebhookDeliveryProcessor({ store, allowPrivate: true });
+    await expect(processor.process({ ...job(id), id: webhookJobId(id, 1) })).resolves.toEqual({ outcome: 'skipped', reason: 'stale_series' });
+    expect(rcv.received).toHaveLength(0);
+    await expect(processor.process({ ...job(id), id: webhookJobId(id, 2) })).resolves.toMatchObject({ outcome: 'delivered' });
+    expect(webhookJobId(id, 2)).toBe(`${id}-s2`);
+    expect([seriesOfJobId(id), seriesOfJobId(`${id}-s7`), seriesOfJobId('j')]).toEqual([1, 7, null]);
   });
 
   it('re-checks the URL guard at send time: a private target is refused without a request', async () => {

@@ -4,14 +4,17 @@
  * - first series: jobId = deliveryId, so enqueueing twice is a no-op while the
  *   job is still in Redis;
  * - replay: the delivery is reopened (`pending`) in the store, scoped to the
- *   caller's tenant, and a job with a fresh id starts a new attempt series.
+ *   caller's tenant, in a new attempt series n, and job `<id>-s<n>` runs it
+ *   (webhookJobId); a job of an older series still in Redis is skipped by the
+ *   processor, so two series never both deliver;
+ * - `enqueueSeries` re-adds the job of a delivery's current series (the
+ *   worker's sweep of pending deliveries): a no-op while that job is in Redis.
  */
-import { randomUUID } from 'node:crypto';
 import { Queue, type DefaultJobOptions } from 'bullmq';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { AppError } from '@wa-dispatch/core';
 import type { WebhookDeliveryStore } from './delivery-store.port.js';
-import { WEBHOOK_BACKOFF_TYPE, WEBHOOK_DELIVERY_JOB_NAME, WebhookJobData } from './webhook-job.js';
+import { WEBHOOK_BACKOFF_TYPE, WEBHOOK_DELIVERY_JOB_NAME, WebhookJobData, webhookJobId } from './webhook-job.js';
 
 export type WebhookRedis = Redis | Cluster;
 export type WebhookQueue = Queue<WebhookJobData, unknown, typeof WEBHOOK_DELIVERY_JOB_NAME>;
@@ -93,6 +96,16 @@ export class WebhookProducer {
     if (jobs.length > 0) await this.queue.addBulk(jobs);
   }
 
+  /** Re-adds the job of each delivery's current series (jobId = webhookJobId); existing jobs are left alone. */
+  async enqueueSeries(items: readonly { deliveryId: string; series: number }[]): Promise<void> {
+    const jobs = items.map(({ deliveryId, series }) => {
+      const data = parseDeliveryId(deliveryId);
+      const opts = { jobId: webhookJobId(data.deliveryId, series) };
+      return { name: WEBHOOK_DELIVERY_JOB_NAME as typeof WEBHOOK_DELIVERY_JOB_NAME, data, opts };
+    });
+    if (jobs.length > 0) await this.queue.addBulk(jobs);
+  }
+
   /**
    * Starts a fresh attempt series for a delivery of `chatId` (any status).
    * Throws WEBHOOK.NOT_FOUND when the delivery does not exist or belongs to
@@ -101,10 +114,11 @@ export class WebhookProducer {
   async replay(deliveryId: string, chatId: bigint): Promise<string> {
     if (this.store === undefined) throw new AppError('CONFIG.INVALID', 'WebhookProducer needs a store to replay');
     const data = parseDeliveryId(deliveryId);
-    if (!(await this.store.reopen(data.deliveryId, chatId))) {
+    const series = await this.store.reopen(data.deliveryId, chatId);
+    if (series === null) {
       throw new AppError('WEBHOOK.NOT_FOUND', 'Webhook delivery not found', { details: { deliveryId } });
     }
-    const jobId = `${data.deliveryId}-replay-${randomUUID()}`;
+    const jobId = webhookJobId(data.deliveryId, series);
     await this.queue.add(WEBHOOK_DELIVERY_JOB_NAME, data, { jobId });
     return jobId;
   }

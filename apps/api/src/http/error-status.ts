@@ -14,6 +14,9 @@ export const ERROR_STATUS: Readonly<Partial<Record<ErrorCode, number>>> = {
   'CHAT_ID.INVALID': 400,
   'PHONE.INVALID': 400,
   'MESSAGE.TEXT_TOO_LONG': 400,
+  'SCHEDULE.INVALID': 400,
+  // a refused webhook URL is a bad request like any other (details.reason says why)
+  'WEBHOOK.URL_REFUSED': 400,
 
   'AUTH.MISSING_KEY': 401,
   'AUTH.INVALID_KEY': 401,

@@ -8,9 +8,11 @@ import type { KeyScope } from '../auth/api-key-codec.js';
 import * as Req from '../schemas/request-schemas.js';
 import * as Res from '../schemas/response-schemas.js';
 import * as Sess from '../schemas/session-schemas.js';
+import { SCHEDULE_ROUTES } from './schedule-routes.js';
+import { WEBHOOK_ROUTES } from './webhook-routes.js';
 
 export interface RouteDoc {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** OpenAPI form: `{chatId}` */
   path: string;
   summary: string;
@@ -245,6 +247,8 @@ export const API_ROUTES: readonly RouteDoc[] = [
     params: Req.TenantParams,
     responses: { 204: { description: 'Logged out' }, 404: { description: 'TENANT.NOT_FOUND or SESSION.NOT_FOUND' } },
   },
+  ...SCHEDULE_ROUTES,
+  ...WEBHOOK_ROUTES,
   {
     method: 'get',
     path: '/healthz',

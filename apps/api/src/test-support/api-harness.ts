@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { parseConfig, shardOf } from '@wa-dispatch/core';
 import { createDb, type Db } from '@wa-dispatch/db';
-import { DispatchSwitches, SendProducer, TenantRestriction } from '@wa-dispatch/queue';
+import { DispatchSwitches, SendProducer, TenantRestriction, createRemindersQueue } from '@wa-dispatch/queue';
 import { PairingRequests, QrStore, SessionSignal } from '@wa-dispatch/queue';
 import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@wa-dispatch/testing';
 import { generateApiKey } from '../auth/api-key-codec.js';
@@ -40,6 +40,8 @@ export interface Harness {
   tdb: TestDatabase;
   redis: TestRedis;
   producer: SendProducer;
+  /** The reminders queue the app upserts Job Schedulers on. */
+  reminders: ReturnType<typeof createRemindersQueue>;
   baseUrl: string;
   logs: string[];
   call(method: string, path: string, opts?: CallOptions): Promise<CallResult>;
@@ -71,6 +73,7 @@ export async function startHarness(
     ...opts.env,
   });
   const producer = new SendProducer({ connection: redis.client, prefix: redis.prefix, shardCount: SHARDS });
+  const reminders = createRemindersQueue({ connection: redis.client, prefix: redis.prefix });
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   let deps: ApiDeps = {
@@ -80,6 +83,7 @@ export async function startHarness(
     config,
     logger,
     enqueueTimeoutMs: 500,
+    reminders,
     switches: new DispatchSwitches({ redis: redis.client, prefix: redis.prefix }),
     restrictions: new TenantRestriction({ redis: redis.client, prefix: redis.prefix }),
     sessionLink: {
@@ -132,6 +136,7 @@ export async function startHarness(
     tdb,
     redis,
     producer,
+    reminders,
     baseUrl,
     logs,
     call,
@@ -166,7 +171,9 @@ export async function startHarness(
                (SELECT count(*) FROM audit_events)::int AS audit_events,
                (SELECT count(*) FROM dispatch_switches)::int AS dispatch_switches,
                (SELECT count(*) FROM tenants WHERE paused)::int AS paused_tenants,
-               (SELECT count(*) FROM tenants WHERE limits IS NOT NULL)::int AS tenants_with_limits`);
+               (SELECT count(*) FROM tenants WHERE limits IS NOT NULL)::int AS tenants_with_limits,
+               (SELECT count(*) FROM reminder_schedules)::int AS schedules,
+               (SELECT count(*) FROM schedule_runs)::int AS schedule_runs`);
       return { ...rows[0], redis_keys: (await redisKeys()).length };
     },
     redisKeys,
@@ -191,6 +198,7 @@ export async function startHarness(
         server.closeAllConnections();
       });
       await producer.close();
+      await reminders.close();
       await redis.close();
       await db.$disconnect();
       await tdb.drop();

@@ -4,6 +4,7 @@ import {
   type AuditLog,
   type ErrorCode,
   type RestrictionKind,
+  type TenantEventSink,
 } from '@wa-dispatch/core';
 import type { TenantRestriction } from '@wa-dispatch/queue';
 import type { Logger } from '../logger.js';
@@ -26,6 +27,8 @@ export interface RestrictionBreakerOptions {
   shardCount: number;
   workerId: string;
   now?: () => number;
+  /** The tenant's own webhook hears `tenant.restricted` (fire-and-forget). */
+  events?: TenantEventSink;
 }
 
 /**
@@ -67,11 +70,17 @@ export class RestrictionBreaker {
     const shard = shardOf(chatId, this.o.shardCount);
     const inForce = await this.o.restrictions.restrict(chatId, shard, end, kind);
     this.o.metrics.restrictions.inc({ kind });
+    const code = kind === 'restricted' ? 'TRANSPORT.RESTRICTED' : kind === 'rate_limited' ? 'TRANSPORT.RATE_LIMITED' : 'TRANSPORT.REACHOUT_LOCKED';
+    // `chatId` is the outbox row's owner: the dispatcher reports a transport outcome
+    // only after checking the job's chatId/sessionId against the row and the session
+    this.o.events
+      ?.emit('tenant.restricted', chatId, { kind, code, until: new Date(inForce).toISOString() })
+      .catch((err: unknown) => this.o.logger.warn({ chatId: chatId.toString(), err: (err as { code?: string })?.code ?? 'unknown' }, 'tenant.restricted event not recorded'));
     await this.o.audit.record({
       chatId,
       actor: `worker:${this.o.workerId}`,
       action: 'tenant.restricted',
-      code: kind === 'restricted' ? 'TRANSPORT.RESTRICTED' : kind === 'rate_limited' ? 'TRANSPORT.RATE_LIMITED' : 'TRANSPORT.REACHOUT_LOCKED',
+      code,
       detail: { kind, until: new Date(inForce).toISOString(), messageId },
     }).catch((err: unknown) => this.o.logger.error({ err, chatId: chatId.toString() }, 'restriction audit write failed'));
     this.o.logger.warn({ chatId: chatId.toString(), kind, until: new Date(inForce).toISOString() }, 'tenant restricted');

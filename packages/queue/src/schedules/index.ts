@@ -12,3 +12,11 @@ export {
   type ReminderScheduleRow,
   type ReminderSchedulerSpec,
 } from './reminder-schedulers.js';
+export {
+  REMINDER_HELD_JOB_NAME,
+  heldReminderJobId,
+  holdReminder,
+  type HeldReminderJobData,
+  type HoldSpec,
+} from './reminder-holds.js';
+export { createRemindersQueue } from './reminders-queue.js';

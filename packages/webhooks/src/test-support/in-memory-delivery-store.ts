@@ -17,6 +17,7 @@ interface Delivery {
   status: WebhookDeliveryTarget['status'];
   deliveredAt: Date | null;
   lastError: string | null;
+  series: number;
 }
 
 /** Test double of the Postgres store: the URL/secret come from the delivery's own webhook row. */
@@ -40,6 +41,7 @@ export class InMemoryDeliveryStore implements WebhookDeliveryStore {
       status: 'pending',
       deliveredAt: null,
       lastError: null,
+      series: 1,
     });
   }
 
@@ -62,6 +64,7 @@ export class InMemoryDeliveryStore implements WebhookDeliveryStore {
       url: hook.url,
       secret: hook.secret,
       active: hook.active,
+      series: d.series,
     };
   }
 
@@ -79,10 +82,11 @@ export class InMemoryDeliveryStore implements WebhookDeliveryStore {
     if (d !== undefined) Object.assign(d, { status: 'failed', lastError: error });
   }
 
-  async reopen(deliveryId: string, chatId: bigint): Promise<boolean> {
+  async reopen(deliveryId: string, chatId: bigint): Promise<number | null> {
     const d = this.deliveries.get(deliveryId);
-    if (d === undefined || d.chatId !== chatId) return false;
+    if (d === undefined || d.chatId !== chatId) return null;
     d.status = 'pending';
-    return true;
+    d.series += 1;
+    return d.series;
   }
 }

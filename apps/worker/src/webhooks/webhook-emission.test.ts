@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import type { SessionRecord, TenantEventSink } from '@wa-dispatch/core';
+import { WebhookEmission } from './webhook-emission.js';
+
+function recordingSink() {
+  const emitted: { type: string; chatId: bigint; data: unknown }[] = [];
+  const sink: TenantEventSink = { emit: async (type, chatId, data) => void emitted.push({ type, chatId, data }) };
+  return { sink, emitted };
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+const logger = pino({ level: 'silent' });
+const session = { sessionId: 'user_-42', chatIdUsuario: -42n, shard: 1, status: 'pending_qr' } as unknown as SessionRecord;
+
+describe('WebhookEmission', () => {
+  it('message.status for sent/delivered/read/failed only, under the row’s own chat id', async () => {
+    const { sink, emitted } = recordingSink();
+    const e = new WebhookEmission({ sink, logger });
+    const messageId = randomUUID();
+    for (const status of ['queued', 'sending', 'sent', 'delivered', 'read', 'rejected', 'uncertain', 'failed'] as const) {
+      e.onMessageTransition({ messageId, chatId: 7n, status, waMessageId: 'WAD1', errorCode: status === 'failed' ? 'TRANSPORT.SEND_FAILED' : null, errorMessage: 'x' });
+    }
+    await flush();
+    expect(emitted.map((x) => [x.type, x.chatId, (x.data as { status: string }).status])).toEqual([
+      ['message.status', 7n, 'sent'],
+      ['message.status', 7n, 'delivered'],
+      ['message.status', 7n, 'read'],
+      ['message.status', 7n, 'failed'],
+    ]);
+    expect(emitted[3]!.data).toEqual({ messageId, status: 'failed', waMessageId: 'WAD1', error: { code: 'TRANSPORT.SEND_FAILED', message: 'x' } });
+    expect((emitted[0]!.data as { error: unknown }).error).toBeNull();
+  });
+
+  it('session events use the session row’s owner; the base sink still runs', async () => {
+    const { sink, emitted } = recordingSink();
+    const base: string[] = [];
+    const events = new WebhookEmission({ sink, logger, now: () => new Date('2026-12-03T21:00:00Z') }).sessionEvents({
+      onQr: async () => void base.push('qr'),
+      onSessionState: () => void base.push('state'),
+    });
+    const expiresAt = new Date('2026-12-03T21:00:20Z');
+    await events.onQr!(-42n, 'QR-VALUE', expiresAt, session);
+    events.onSessionState!(session, 'connected', { number: '5511987650001' });
+    events.onSessionState!(session, 'logged_out', { code: 'SESSION.NUMBER_TAKEN' });
+    events.onInbound!(-42n, 'in-1', null, { sessionId: 'user_-42', waMessageId: 'W1', fromJid: '5521970001111@s.whatsapp.net', text: 'oi' });
+    events.onInbound!(-42n, 'in-2', null, { sessionId: 'user_-42', waMessageId: 'W2', fromJid: 'abc@lid' }); // no number: no event
+    await flush();
+    expect(base).toEqual(['qr', 'state', 'state']);
+    expect(emitted).toEqual([
+      { type: 'session.qr', chatId: -42n, data: { sessionId: 'user_-42', qr: 'QR-VALUE', expiresAt: expiresAt.toISOString() } },
+      { type: 'session.status', chatId: -42n, data: { sessionId: 'user_-42', status: 'connected', phone: '5511987650001', reason: null } },
+      { type: 'session.status', chatId: -42n, data: { sessionId: 'user_-42', status: 'logged_out', phone: null, reason: 'SESSION.NUMBER_TAKEN' } },
+      {
+        type: 'message.inbound',
+        chatId: -42n,
+        data: { inboundId: 'in-1', sessionId: 'user_-42', from: '+5521970001111', text: 'oi', waMessageId: 'W1', inReplyToMessageId: null, receivedAt: '2026-12-03T21:00:00.000Z' },
+      },
+    ]);
+  });
+
+  it('never throws into the caller; drops past maxInFlight', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const sink: TenantEventSink = {
+      emit: async () => {
+        calls++;
+        await gate;
+        throw new Error('db down');
+      },
+    };
+    const e = new WebhookEmission({ sink, logger, maxInFlight: 2 });
+    const change = { messageId: randomUUID(), chatId: 1n, status: 'sent' as const, waMessageId: null, errorCode: null, errorMessage: null };
+    expect(() => {
+      for (let i = 0; i < 5; i++) e.onMessageTransition(change);
+    }).not.toThrow();
+    expect(calls).toBe(2);
+    release();
+    await flush();
+    await flush();
+    e.onMessageTransition(change);
+    expect(calls).toBe(3);
+  });
+});
