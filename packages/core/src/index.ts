@@ -67,3 +67,5 @@ export {
   type WebhookEventData,
 } from './events/tenant-events.js';
 export { discardEvents, type TenantEventSink } from './ports/tenant-event-sink.port.js';
+export type * from './ports/webhook-delivery-store.port.js';
+export type * from './ports/webhook-event-log.port.js';

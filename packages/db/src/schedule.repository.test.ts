@@ -98,7 +98,8 @@ describe('ScheduleRepository (real schema)', () => {
       idempotencyKey: `schedule:${s.id}:${fire.toISOString()}`,
     });
     const queued = await repo.upsertRun({ scheduleId: s.id, fireTime: fire, outcome: 'queued', messageId: message.id });
-    expect(queued).toMatchObject({ id: held.id, outcome: 'queued', reason: null, heldUntil: null, messageId: message.id });
+    // the hold stays on record after the run is queued
+    expect(queued).toMatchObject({ id: held.id, outcome: 'queued', reason: null, heldUntil: held.heldUntil, messageId: message.id });
     // a late duplicate that would skip keeps the queued run
     const dup = await repo.upsertRun({ scheduleId: s.id, fireTime: fire, outcome: 'skipped', reason: 'tenant_paused' });
     expect(dup).toMatchObject({ outcome: 'queued', messageId: message.id, message: { status: 'queued', sentAt: null } });

@@ -1,11 +1,11 @@
 import type { Db } from './prisma-client.js';
+import { uuidv7 } from './uuid-v7.js';
 import type { MessageStatus } from './generated/prisma/enums.js';
 import type { Prisma } from './generated/prisma/client.js';
 
 export type ScheduleVariables = Record<string, string | number>;
 
-export interface ScheduleRecord {
-  id: string;
+export interface NewSchedule {
   chatId: bigint;
   toPhone: string;
   template: string;
@@ -19,23 +19,13 @@ export interface ScheduleRecord {
   quietStartMin: number | null;
   quietEndMin: number | null;
   active: boolean;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
-export interface NewSchedule {
-  chatId: bigint;
-  toPhone: string;
-  template: string;
-  variables: ScheduleVariables;
-  cron: string | null;
-  intervalMs: number | null;
-  timezone: string;
-  startAt: Date | null;
-  endAt: Date | null;
-  quietStartMin: number | null;
-  quietEndMin: number | null;
-  active: boolean;
+/** A stored schedule: what was created plus its id and timestamps. */
+export interface ScheduleRecord extends NewSchedule {
+  id: string;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 /** A full replacement of the mutable columns (the caller merges and validates). */
@@ -187,11 +177,11 @@ export class ScheduleRepository {
     const rows = await this.db.$queryRaw<RunRow[]>`
       WITH up AS (
         INSERT INTO schedule_runs (id, schedule_id, fire_time, outcome, reason, message_id, held_until)
-        VALUES (gen_random_uuid(), ${run.scheduleId}::uuid, ${run.fireTime}, ${run.outcome}, ${run.reason ?? null}::varchar,
+        VALUES (${uuidv7()}::uuid, ${run.scheduleId}::uuid, ${run.fireTime}, ${run.outcome}, ${run.reason ?? null}::varchar,
                 ${run.messageId ?? null}::uuid, ${run.heldUntil ?? null}::timestamptz)
         ON CONFLICT (schedule_id, fire_time) DO UPDATE
           SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, message_id = EXCLUDED.message_id,
-              held_until = EXCLUDED.held_until, updated_at = now()
+              held_until = COALESCE(EXCLUDED.held_until, schedule_runs.held_until), updated_at = now()
           WHERE schedule_runs.outcome <> 'queued'
         RETURNING *
       )

@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
  * inserted by raw SQL: Prisma's uuid(7) default only applies to its own
  * create calls and PostgreSQL 15 has no uuidv7(). Time-ordered ids make
  * "newest first" pages a plain `id <` cursor.
- * (outbox.repository.ts keeps an identical private copy.)
  */
 export function uuidv7(): string {
   const b = randomBytes(16);

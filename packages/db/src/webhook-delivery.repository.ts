@@ -1,13 +1,18 @@
-import { WebhookEventType, type WebhookEvent } from '@wa-dispatch/core';
+import {
+  WebhookEventType,
+  type WebhookAttempt,
+  type WebhookDeliveryStatus,
+  type WebhookDeliveryStore,
+  type WebhookDeliveryTarget,
+  type WebhookEvent,
+} from '@wa-dispatch/core';
 import type { Db } from './prisma-client.js';
 import { uuidv7 } from './uuid-v7.js';
 
 /**
- * The Postgres side of webhook delivery. It implements, structurally, the
- * `WebhookDeliveryStore` port of @wa-dispatch/webhooks (this package may not
- * import it: the shapes below mirror it, and the app that wires both lets
- * the compiler check they agree) and the `WebhookEventLog` the event
- * recorder writes through.
+ * The Postgres side of webhook delivery: the `WebhookDeliveryStore` port the
+ * delivery processor reads and writes, and `recordEvent`, the write half of
+ * the `WebhookEventLog` the event recorder uses (both ports are in core).
  *
  * Tenant isolation lives in the SQL: `recordEvent` picks the webhook by the
  * event's owner only; `load` joins on (webhook_id, chat_id), the pair the
@@ -15,32 +20,12 @@ import { uuidv7 } from './uuid-v7.js';
  * (chat_id, id), so another tenant's delivery is indistinguishable from none.
  */
 
-export type WebhookDeliveryRowStatus = 'pending' | 'delivered' | 'failed';
+export type WebhookDeliveryRowStatus = WebhookDeliveryStatus;
 
-/** Mirrors WebhookDeliveryTarget (@wa-dispatch/webhooks). */
-export interface WebhookDeliveryTargetRow {
-  deliveryId: string;
-  webhookId: string;
-  chatId: bigint;
-  event: WebhookEventType;
-  payload: unknown;
-  status: WebhookDeliveryRowStatus;
-  url: string;
-  secret: string;
-  active: boolean;
-  series: number;
-}
+/** `load` always knows the series (the port leaves it optional for simpler stores). */
+export type WebhookDeliveryTargetRow = WebhookDeliveryTarget & { series: number };
 
-/** Mirrors WebhookAttempt (@wa-dispatch/webhooks). */
-export interface WebhookAttemptRow {
-  deliveryId: string;
-  attempt: number;
-  startedAt: Date;
-  durationMs: number;
-  statusCode: number | null;
-  error: string | null;
-  outcome: 'delivered' | 'retry' | 'failed';
-}
+export type WebhookAttemptRow = WebhookAttempt;
 
 export interface WebhookDeliveryView {
   id: string;
@@ -105,7 +90,7 @@ interface TargetRow {
   active: boolean;
 }
 
-export class WebhookDeliveryRepository {
+export class WebhookDeliveryRepository implements WebhookDeliveryStore {
   constructor(
     private readonly db: Db,
     private readonly opts: WebhookDeliveryRepositoryOptions,

@@ -14,8 +14,7 @@
  * Every attempt is recorded; the last failing one marks the delivery failed.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
-import { AppError } from '@wa-dispatch/core';
-import type { WebhookAttempt, WebhookDeliveryStore, WebhookDeliveryTarget } from './delivery-store.port.js';
+import { AppError, type WebhookAttempt, type WebhookDeliveryStore, type WebhookDeliveryTarget } from '@wa-dispatch/core';
 import { WebhookRetryableError, parseRetryAfter } from './webhook-backoff.js';
 import { WebhookJobData, seriesOfJobId } from './webhook-job.js';
 import { WEBHOOK_SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';

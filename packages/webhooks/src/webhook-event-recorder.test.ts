@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { WebhookEvent } from '@wa-dispatch/core';
+import type { WebhookEvent, WebhookEventLog } from '@wa-dispatch/core';
 import { WebhookEventRecorder } from './webhook-event-recorder.js';
-import type { WebhookEventLog } from './webhook-event-log.port.js';
 
 /** Subscriptions per tenant; recordEvent mimics the SQL (own webhook, subscribed type). */
 function fakeLog(subs: Map<bigint, string[]>) {

@@ -20,10 +20,10 @@ import {
   type TenantEventSink,
   type WebhookEvent,
   type WebhookEventData,
+  type WebhookEventLog,
   type WebhookEventType,
 } from '@wa-dispatch/core';
 import type { WebhookLogger } from './webhook-delivery.processor.js';
-import type { WebhookEventLog } from './webhook-event-log.port.js';
 
 export interface WebhookEventRecorderOptions {
   log: WebhookEventLog;

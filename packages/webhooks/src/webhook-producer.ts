@@ -12,8 +12,7 @@
  */
 import { Queue, type DefaultJobOptions } from 'bullmq';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
-import { AppError } from '@wa-dispatch/core';
-import type { WebhookDeliveryStore } from './delivery-store.port.js';
+import { AppError, type WebhookDeliveryStore } from '@wa-dispatch/core';
 import { WEBHOOK_BACKOFF_TYPE, WEBHOOK_DELIVERY_JOB_NAME, WebhookJobData, webhookJobId } from './webhook-job.js';
 
 export type WebhookRedis = Redis | Cluster;

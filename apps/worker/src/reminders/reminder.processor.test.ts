@@ -177,7 +177,8 @@ describe('reminder processor (real Postgres + Redis)', () => {
     expect(await processor(held[0]!)).toBe('queued');
     const [m] = await messagesOf(s.id);
     expect(m.idempotency_key).toBe(`schedule:${s.id}:${new Date(fire).toISOString()}`);
-    expect(await runsOf(s.id)).toEqual([{ fire_time: new Date(fire), outcome: 'queued', reason: null, message_id: m.id, held_until: null }]);
+    // held_until stays on the run: it records that quiet hours delayed this firing
+    expect(await runsOf(s.id)).toEqual([{ fire_time: new Date(fire), outcome: 'queued', reason: null, message_id: m.id, held_until: new Date(until) }]);
     await held[0]!.remove();
   });
 

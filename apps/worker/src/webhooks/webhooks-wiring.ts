@@ -9,7 +9,7 @@
  * job `{deliveryId}` → WebhookDeliveryProcessor loads URL + secret of that
  * delivery's own webhook → signed POST → attempt log.
  */
-import type { TenantEventSink } from '@wa-dispatch/core';
+import type { TenantEventSink, WebhookEventLog } from '@wa-dispatch/core';
 import { WebhookDeliveryRepository, WebhookRepository, type Db, type MessageStatusChange } from '@wa-dispatch/db';
 import { WEBHOOKS_QUEUE_NAME, createQueueConnection } from '@wa-dispatch/queue';
 import {
@@ -18,8 +18,6 @@ import {
   WebhookEventRecorder,
   WebhookProducer,
   createWebhookWorker,
-  type WebhookDeliveryStore,
-  type WebhookEventLog,
 } from '@wa-dispatch/webhooks';
 import type { WorkerEnv } from '../env.js';
 import type { Logger } from '../logger.js';
@@ -52,8 +50,7 @@ export function createWebhooksWiring(o: { env: WorkerEnv; db: Db; logger: Logger
 
   const hooks = new WebhookRepository(db);
   const deliveries = new WebhookDeliveryRepository(db, { openSecret: (sealed, chatId) => box.open(sealed, chatId) });
-  // the compiler checks here that the Postgres adapter fits the ports it cannot import
-  const store: WebhookDeliveryStore = deliveries;
+  const store = deliveries;
   const eventLog: WebhookEventLog = {
     recordEvent: (chatId, event) => deliveries.recordEvent(chatId, event),
     subscribedEvents: (chatId) => hooks.subscribedEvents(chatId),

@@ -1,5 +1,4 @@
-import type { WebhookAttempt, WebhookDeliveryStore, WebhookDeliveryTarget } from '../delivery-store.port.js';
-import type { WebhookEvent } from '@wa-dispatch/core';
+import type { WebhookAttempt, WebhookDeliveryStore, WebhookDeliveryTarget, WebhookEvent } from '@wa-dispatch/core';
 
 interface Hook {
   webhookId: string;

@@ -1,10 +1,11 @@
 /**
- * What the delivery processor needs from storage (the lead implements it on
- * Postgres: `webhooks` + `webhook_deliveries`, plus a per-attempt log).
+ * What the webhook delivery processor (packages/webhooks) needs from storage;
+ * packages/db implements it on Postgres (`webhooks`, `webhook_deliveries`,
+ * `webhook_delivery_attempts`).
  * Everything is keyed by delivery id; the store alone decides a delivery's
  * URL and secret, from the webhook row of the delivery's own tenant.
  */
-import type { WebhookEventType } from '@wa-dispatch/core';
+import type { WebhookEventType } from '../events/tenant-events.js';
 
 export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
 

@@ -1,8 +1,8 @@
 /**
- * What the event recorder needs from storage (Postgres: packages/db
- * `WebhookDeliveryRepository` + `WebhookRepository`, wired by the app).
+ * What the webhook event recorder (packages/webhooks) needs from storage;
+ * packages/db `WebhookDeliveryRepository` implements it.
  */
-import type { WebhookEvent } from '@wa-dispatch/core';
+import type { WebhookEvent } from '../events/tenant-events.js';
 
 export interface WebhookEventLog {
   /**
