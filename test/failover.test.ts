@@ -1,13 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDb, type Db } from '@wa-dispatch/db';
 import { SendProducer } from '@wa-dispatch/queue';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@wa-dispatch/testing';
-import { SimulatorControl } from '@wa-dispatch/whatsapp';
-import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js';
-import { simLink } from './support/sim-link.js';
+import type { TestDatabase } from '@wa-dispatch/testing';
+import type { SimulatorControl } from '@wa-dispatch/whatsapp';
+import { startStack, type DispatchRedis, type E2eStack } from './support/e2e-stack.js';
 import { insertQueuedMessage, insertTenant, statusCounts } from './support/tenant-fixtures.js';
 import { waitUntil } from './support/wait-until.js';
-import { spawnWorker, type WorkerProcess } from './support/worker-process.js';
+import type { WorkerProcess } from './support/worker-process.js';
 
 // Durability: an accepted message survives a worker killed mid-batch and a
 // Redis that loses everything, and none is sent twice. The dispatcher's Redis
@@ -18,12 +16,11 @@ const TENANTS = 10;
 const PER_TENANT = 120;
 const TOTAL = TENANTS * PER_TENANT;
 
+let stack: E2eStack;
 let db: TestDatabase;
-let sim: TestRedis;
-let dispatchRedis: PrivateRedis;
+let dispatchRedis: DispatchRedis;
 let control: SimulatorControl;
 let producer: SendProducer;
-let prisma: Db;
 let workers: WorkerProcess[];
 
 const tenants = Array.from({ length: TENANTS }, (_, i) => ({
@@ -37,47 +34,28 @@ async function delivered(): Promise<number> {
 }
 
 beforeEach(async () => {
-  db = await createTestDatabase('failover');
-  sim = await createTestRedis('failover-sim');
-  dispatchRedis = await startPrivateRedis();
-  control = new SimulatorControl({ redis: sim.url, prefix: sim.prefix });
-  prisma = createDb({ url: db.url, max: 2 });
-  producer = new SendProducer({ connection: dispatchRedis.client, prefix: 'wad', shardCount: SHARDS });
+  stack = await startStack({
+    name: 'failover',
+    shards: SHARDS,
+    privateDispatchRedis: true,
+    workerEnv: {
+      LEASE_TTL_MS: '1500',
+      WORKER_CONCURRENCY: '4',
+      RECONCILE_INTERVAL_MS: '500',
+      RECONCILE_MIN_AGE_MS: '1000',
+      // about durability, not pacing (test/pacing.test.ts covers that)
+      PACING: 'off',
+    },
+  });
+  ({ db, control, workers, dispatch: dispatchRedis } = stack);
+  producer = new SendProducer({ connection: dispatchRedis.client, prefix: dispatchRedis.prefix, shardCount: SHARDS });
+  stack.onStop(() => producer.close());
   for (const t of tenants) await insertTenant(db.pool, t.chatId, SHARDS);
-  const env = {
-    DATABASE_URL: db.url,
-    REDIS_URL: dispatchRedis.url,
-    REDIS_PREFIX: 'wad',
-    SIMULATOR_REDIS_URL: sim.url,
-    SIMULATOR_PREFIX: sim.prefix,
-    SHARD_COUNT: String(SHARDS),
-    LEASE_TTL_MS: '1500',
-    WORKER_CONCURRENCY: '4',
-    RECONCILE_INTERVAL_MS: '500',
-    RECONCILE_MIN_AGE_MS: '1000',
-    // about durability, not pacing (test/pacing.test.ts covers that)
-    PACING: 'off',
-  };
-  workers = await Promise.all([spawnWorker('fo-a', env), spawnWorker('fo-b', env)]);
-  for (const t of tenants) {
-    await simLink({ control, db: prisma, redis: dispatchRedis.client, prefix: 'wad' }, t.chatId, t.phone);
-  }
-  await waitUntil(async () => {
-    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM whatsapp_sessions WHERE status = 'connected'`);
-    return rows[0].n === TENANTS;
-  }, 'sessions connected', 30_000);
+  await Promise.all([stack.spawnWorker('fo-a'), stack.spawnWorker('fo-b')]);
+  await stack.linkAll(tenants);
 }, 90_000);
 
-afterEach(async () => {
-  await Promise.all((workers ?? []).map((w) => w.stop()));
-  await producer?.close();
-  await prisma?.$disconnect();
-  await control?.reset();
-  await control?.close();
-  await dispatchRedis?.stop();
-  await sim?.close();
-  await db?.drop();
-});
+afterEach(() => stack?.stop());
 
 async function enqueueAll(): Promise<void> {
   const jobs = [];
@@ -131,7 +109,7 @@ describe('durability', () => {
     expect(a.logs.some((l) => l.msg === 'worker stopped')).toBe(true);
     // released, not left to expire: no lease still names the stopped worker
     const leases = await Promise.all(
-      Array.from({ length: SHARDS }, (_, s) => dispatchRedis.client.get(`wad:lease:{s${s}}`)),
+      Array.from({ length: SHARDS }, (_, s) => dispatchRedis.client.get(`${dispatchRedis.prefix}:lease:{s${s}}`)),
     );
     expect(leases.filter((v) => v?.startsWith(`${a.id}:`))).toEqual([]);
     await expectEachSentOnce();

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendJobData } from '@wa-dispatch/core';
-import { createDb, PacingRepository, type Db } from '@wa-dispatch/db';
+import { PacingRepository } from '@wa-dispatch/db';
 import { EnqueueAdmission, SendProducer } from '@wa-dispatch/queue';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@wa-dispatch/testing';
-import { SimulatorControl } from '@wa-dispatch/whatsapp';
+import type { TestDatabase } from '@wa-dispatch/testing';
+import type { SimulatorControl } from '@wa-dispatch/whatsapp';
 import { admissionLimitsSource } from '../apps/api/src/services/admission-limits.js';
-import { simLink } from './support/sim-link.js';
+import { startStack, type E2eStack } from './support/e2e-stack.js';
 import { insertQueuedMessage, insertTenant } from './support/tenant-fixtures.js';
 import { waitUntil } from './support/wait-until.js';
-import { spawnWorker, type WorkerProcess } from './support/worker-process.js';
 
 // Fairness (issue 4): a noisy tenant's backlog must not delay a quiet tenant on
 // the same shard. With admission at enqueue (as the API wires it, PACING=on)
@@ -20,59 +19,42 @@ const QUIET_N = 5;
 const NOISY = 820_000_001n;
 const QUIET = 820_000_002n;
 
+let stack: E2eStack;
 let db: TestDatabase;
-let prisma: Db;
-let redis: TestRedis;
 let control: SimulatorControl;
 let producer: SendProducer;
-let worker: WorkerProcess | undefined;
-const simPrefix = () => `${redis.prefix}-sim`;
 
 beforeAll(async () => {
-  db = await createTestDatabase('fairness');
-  prisma = createDb({ url: db.url, max: 3 });
-  redis = await createTestRedis('fairness');
-  control = new SimulatorControl({ redis: redis.url, prefix: simPrefix() });
-  const pacing = new PacingRepository(prisma);
+  stack = await startStack({
+    name: 'fairness',
+    shards: 1,
+    prismaMax: 3,
+    workerEnv: { WORKER_CONCURRENCY: '8', RECONCILE_INTERVAL_MS: '60000' },
+  });
+  ({ db, control } = stack);
+  const { redis } = stack;
+  const pacing = new PacingRepository(stack.prisma);
   producer = new SendProducer({
     connection: redis.client,
     prefix: redis.prefix,
     shardCount: 1,
     admission: new EnqueueAdmission({ redis: redis.client, prefix: redis.prefix, limitsFor: admissionLimitsSource(pacing) }),
   });
+  stack.onStop(() => producer.close());
   for (const chatId of [NOISY, QUIET]) {
     await insertTenant(db.pool, chatId, 1);
     await pacing.updateLimits(chatId, { ratePerMinute: 60, burst: 5, warmup: false, recipientSpacingMs: 0, firstContactDailyBudget: 1000, jitterMs: 0 });
   }
-  worker = await spawnWorker('fair-a', {
-    DATABASE_URL: db.url,
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
-    SIMULATOR_PREFIX: simPrefix(),
-    SHARD_COUNT: '1',
-    LEASE_TTL_MS: '2000',
-    WORKER_CONCURRENCY: '8',
-    RECONCILE_INTERVAL_MS: '60000',
-    WHATSAPP_TRANSPORT: 'simulator',
-  });
-  await simLink({ control, db: prisma, redis: redis.client, prefix: redis.prefix }, NOISY, '5511970000001');
-  await simLink({ control, db: prisma, redis: redis.client, prefix: redis.prefix }, QUIET, '5511970000002');
-  await waitUntil(async () => {
-    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM whatsapp_sessions WHERE status = 'connected'`);
-    return rows[0].n === 2;
-  }, 'both sessions connected', 30_000);
-  await waitUntil(() => worker!.logs.some((l) => l.msg === 'shard acquired'), 'the worker holds the shard');
+  await stack.spawnWorker('fair-a');
+  await stack.linkAll([
+    { chatId: NOISY, phone: '5511970000001' },
+    { chatId: QUIET, phone: '5511970000002' },
+  ]);
+  // one shard here: every shard acquired is the worker holding it
+  await stack.waitForEveryShard(30_000);
 }, 90_000);
 
-afterAll(async () => {
-  await worker?.stop();
-  await producer?.close();
-  await control?.reset();
-  await control?.close();
-  await redis?.close();
-  await prisma?.$disconnect();
-  await db?.drop();
-});
+afterAll(() => stack?.stop());
 
 async function insert(chatId: bigint, n: number, base: number): Promise<SendJobData[]> {
   const jobs: SendJobData[] = [];

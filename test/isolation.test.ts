@@ -2,14 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { sendQueueName, sessionIdFor, shardOf } from '@wa-dispatch/core';
-import { createDb, type Db } from '@wa-dispatch/db';
 import { createQueueConnection, SendProducer } from '@wa-dispatch/queue';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@wa-dispatch/testing';
-import { SimulatorControl } from '@wa-dispatch/whatsapp';
-import { simLink } from './support/sim-link.js';
+import type { TestDatabase, TestRedis } from '@wa-dispatch/testing';
+import type { SimulatorControl } from '@wa-dispatch/whatsapp';
+import { startStack, type E2eStack } from './support/e2e-stack.js';
 import { insertQueuedMessage, insertTenant, statusCounts } from './support/tenant-fixtures.js';
 import { waitUntil } from './support/wait-until.js';
-import { spawnWorker, type WorkerProcess } from './support/worker-process.js';
+import type { WorkerProcess } from './support/worker-process.js';
 
 // The mission's floor: with many tenants and several worker processes, every
 // message leaves through its own tenant's session and number, and jobs forged
@@ -18,13 +17,12 @@ const SHARDS = 8;
 const TENANTS = 20;
 const PER_TENANT = 50;
 
+let stack: E2eStack;
 let db: TestDatabase;
-let prisma: Db;
 let redis: TestRedis;
 let control: SimulatorControl;
 let producer: SendProducer;
 let workers: WorkerProcess[] = [];
-const simPrefix = () => `${redis.prefix}-sim`;
 
 interface Tenant {
   chatId: bigint;
@@ -37,47 +35,26 @@ const tenants: Tenant[] = Array.from({ length: TENANTS }, (_, i) => ({
 }));
 
 beforeAll(async () => {
-  db = await createTestDatabase('isolation');
-  prisma = createDb({ url: db.url, max: 2 });
-  redis = await createTestRedis('isolation');
-  control = new SimulatorControl({ redis: redis.url, prefix: simPrefix() });
+  stack = await startStack({
+    name: 'isolation',
+    shards: SHARDS,
+    workerEnv: {
+      WORKER_CONCURRENCY: '8',
+      RECONCILE_INTERVAL_MS: '1000',
+      // about isolation, not pacing (test/pacing.test.ts covers that)
+      PACING: 'off',
+    },
+  });
+  ({ db, redis, control, workers } = stack);
   producer = new SendProducer({ connection: redis.client, prefix: redis.prefix, shardCount: SHARDS });
+  stack.onStop(() => producer.close());
   for (const t of tenants) await insertTenant(db.pool, t.chatId, SHARDS);
   await insertTenant(db.pool, 42n, SHARDS); // never linked
-  const env = {
-    DATABASE_URL: db.url,
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
-    SIMULATOR_PREFIX: simPrefix(),
-    SHARD_COUNT: String(SHARDS),
-    LEASE_TTL_MS: '2000',
-    WORKER_CONCURRENCY: '8',
-    RECONCILE_INTERVAL_MS: '1000',
-    WHATSAPP_TRANSPORT: 'simulator',
-    // about isolation, not pacing (test/pacing.test.ts covers that)
-    PACING: 'off',
-  };
-  workers = await Promise.all([spawnWorker('iso-a', env), spawnWorker('iso-b', env)]);
-  for (const t of tenants) await simLink({ control, db: prisma, redis: redis.client, prefix: redis.prefix }, t.chatId, t.phone);
-  await waitUntil(async () => {
-    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM whatsapp_sessions WHERE status = 'connected'`);
-    return rows[0].n === TENANTS;
-  }, 'every tenant session connected', 30_000).catch(async (err) => {
-    const { rows } = await db.pool.query(`SELECT session_id, status, shard, epoch, last_error FROM whatsapp_sessions`);
-    console.error(rows, workers.map((w) => w.logs.filter((l) => l.level !== 30 || String(l.msg).includes('session'))));
-    throw err;
-  });
+  await Promise.all([stack.spawnWorker('iso-a'), stack.spawnWorker('iso-b')]);
+  await stack.linkAll(tenants);
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
-  await producer?.close();
-  await control?.reset();
-  await control?.close();
-  await redis?.close();
-  await prisma?.$disconnect();
-  await db?.drop();
-});
+afterAll(() => stack?.stop());
 
 describe('isolation across tenants and worker processes', () => {
   it('both workers hold shards', async () => {

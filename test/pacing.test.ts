@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionIdFor, type SendJobData } from '@wa-dispatch/core';
-import { AuditRepository, createDb, OutboxRepository, PacingRepository, type Db } from '@wa-dispatch/db';
+import { AuditRepository, OutboxRepository, PacingRepository, type Db } from '@wa-dispatch/db';
 import { DispatchSwitches, SendProducer } from '@wa-dispatch/queue';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@wa-dispatch/testing';
-import { SimulatorControl, type SimulatedSend } from '@wa-dispatch/whatsapp';
+import type { TestDatabase, TestRedis } from '@wa-dispatch/testing';
+import type { SimulatorControl, SimulatedSend } from '@wa-dispatch/whatsapp';
 import { DispatchControl } from '../apps/api/src/services/dispatch-control.js';
-import { simLink } from './support/sim-link.js';
+import { startStack, type E2eStack } from './support/e2e-stack.js';
 import { insertQueuedMessage, insertTenant } from './support/tenant-fixtures.js';
 import { waitUntil } from './support/wait-until.js';
-import { spawnWorker, type WorkerProcess } from './support/worker-process.js';
+import type { WorkerProcess } from './support/worker-process.js';
 
 // Issue 4 across real worker processes: per-tenant rate + burst from the
 // simulator's recorded send times, the global kill switch mid-run, a tenant
@@ -18,6 +18,7 @@ const RATE_PER_MIN = 60; // the maximum allowed: one slot per second
 const INTERVAL_MS = 60_000 / RATE_PER_MIN;
 const LATENCY_SLACK_MS = 250;
 
+let stack: E2eStack;
 let db: TestDatabase;
 let prisma: Db;
 let redis: TestRedis;
@@ -26,7 +27,6 @@ let producer: SendProducer;
 let pacing: PacingRepository;
 let dispatch: DispatchControl;
 let workers: WorkerProcess[] = [];
-const simPrefix = () => `${redis.prefix}-sim`;
 
 const T = (i: number) => 810_000_000n + BigInt(i * 104_729);
 // rate test, kill switch, pause (P paused, Q not), restriction (R restricted, S not), reach-out lock (L)
@@ -88,11 +88,19 @@ function worstExcess(times: number[], burst: number, slackMs: number): number {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('pacing');
-  prisma = createDb({ url: db.url, max: 3 });
-  redis = await createTestRedis('pacing');
-  control = new SimulatorControl({ redis: redis.url, prefix: simPrefix() });
+  stack = await startStack({
+    name: 'pacing',
+    shards: SHARDS,
+    prismaMax: 3,
+    workerEnv: {
+      WORKER_CONCURRENCY: '8',
+      RECONCILE_INTERVAL_MS: '60000',
+      RECIPIENT_HASH_KEY: 'pacing-test-recipient-hash-key',
+    },
+  });
+  ({ db, prisma, redis, control, workers } = stack);
   producer = new SendProducer({ connection: redis.client, prefix: redis.prefix, shardCount: SHARDS });
+  stack.onStop(() => producer.close());
   pacing = new PacingRepository(prisma);
   dispatch = new DispatchControl({
     pacing,
@@ -112,36 +120,12 @@ beforeAll(async () => {
       jitterMs: 200,
     });
   }
-  const env = {
-    DATABASE_URL: db.url,
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
-    SIMULATOR_PREFIX: simPrefix(),
-    SHARD_COUNT: String(SHARDS),
-    LEASE_TTL_MS: '2000',
-    WORKER_CONCURRENCY: '8',
-    RECONCILE_INTERVAL_MS: '60000',
-    WHATSAPP_TRANSPORT: 'simulator',
-    RECIPIENT_HASH_KEY: 'pacing-test-recipient-hash-key',
-  };
-  workers = await Promise.all([spawnWorker('pace-a', env), spawnWorker('pace-b', env)]);
-  for (const chatId of ALL) await simLink({ control, db: prisma, redis: redis.client, prefix: redis.prefix }, chatId, phoneOf(chatId));
-  await waitUntil(async () => {
-    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM whatsapp_sessions WHERE status = 'connected'`);
-    return rows[0].n === ALL.length;
-  }, 'every session connected', 30_000);
+  await Promise.all([stack.spawnWorker('pace-a'), stack.spawnWorker('pace-b')]);
+  await stack.linkAll(ALL.map((chatId) => ({ chatId, phone: phoneOf(chatId) })));
   await waitUntil(() => workers.every((w) => w.logs.some((l) => l.msg === 'shard acquired')), 'both workers hold shards');
 }, 90_000);
 
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
-  await producer?.close();
-  await control?.reset();
-  await control?.close();
-  await redis?.close();
-  await prisma?.$disconnect();
-  await db?.drop();
-});
+afterAll(() => stack?.stop());
 
 describe('pacing across 2 worker processes', () => {
   it('no tenant exceeds its rate + burst in any window (simulator send times)', async () => {

@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { maskPhone, sessionIdFor } from '@wa-dispatch/core';
-import { startApi, type RunningApi } from '@wa-dispatch/api';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@wa-dispatch/testing';
-import { SimulatorControl } from '@wa-dispatch/whatsapp';
+import type { SimulatorControl } from '@wa-dispatch/whatsapp';
+import { ROOMY_LIMITS, startStack, type E2eStack } from './support/e2e-stack.js';
 import { waitUntil } from './support/wait-until.js';
-import { spawnWorker, type WorkerProcess } from './support/worker-process.js';
 
 // Issue 5, "Linking a tenant's own number", end to end with real processes:
 // the API starts the link, one worker process opens the session in the
@@ -17,31 +14,10 @@ const A = { chatId: 610_000_001n, phone: '5511987650001' };
 const B = { chatId: 610_000_002n, phone: '5511987650002' };
 const C = { chatId: -1_000_610_000_003n, phone: '5511987650003' };
 
-let db: TestDatabase;
-let redis: TestRedis;
-let api: RunningApi;
-let worker: WorkerProcess;
+let stack: E2eStack;
 let control: SimulatorControl;
-let base: string;
 const keys = new Map<bigint, string>();
-
-interface Res {
-  status: number;
-  headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: any;
-  bytes: Buffer;
-}
-
-async function call(method: string, path: string, key: string, body?: unknown): Promise<Res> {
-  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  const bytes = Buffer.from(await res.arrayBuffer());
-  let parsed: unknown;
-  if ((res.headers.get('content-type') ?? '').includes('json')) parsed = JSON.parse(bytes.toString('utf8'));
-  return { status: res.status, headers: res.headers, body: parsed, bytes };
-}
+const call: E2eStack['call'] = (...args) => stack.call(...args);
 
 const keyOf = (chatId: bigint) => keys.get(chatId)!;
 const sessionPath = (chatId: bigint, rest = '') => `/v1/tenants/${chatId}/session${rest}`;
@@ -66,54 +42,14 @@ async function sessionOf(chatId: bigint, key = keyOf(chatId)) {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('session-link');
-  redis = await createTestRedis('session-link');
-  const simPrefix = `${redis.prefix}-sim`;
-  control = new SimulatorControl({ redis: redis.url, prefix: simPrefix });
-  api = await startApi(
-    {
-      DATABASE_URL: db.url,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: redis.prefix,
-      SHARD_COUNT: String(SHARDS),
-      ADMIN_API_KEY: ADMIN,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-    },
-    { logger: pino({ level: 'silent' }) },
-  );
-  base = `http://127.0.0.1:${api.port}`;
-  worker = await spawnWorker('link-w', {
-    DATABASE_URL: db.url,
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: redis.prefix,
-    SIMULATOR_PREFIX: simPrefix,
-    SHARD_COUNT: String(SHARDS),
-    LEASE_TTL_MS: '2000',
-    WHATSAPP_TRANSPORT: 'simulator',
-  });
-  for (const t of [A, B, C]) {
-    expect((await call('POST', '/v1/tenants', ADMIN, { chatId: t.chatId.toString(), name: `tenant ${t.chatId}` })).status).toBe(201);
-    const made = await call('POST', `/v1/tenants/${t.chatId}/api-keys`, ADMIN, {});
-    expect(made.status).toBe(201);
-    keys.set(t.chatId, made.body.key);
-    // A new number's warm-up spaces its first messages by many seconds (issue 4);
-    // this file is about linking, so each tenant gets room for a few sends at once.
-    const limits = await call('PATCH', `/v1/tenants/${t.chatId}/limits`, ADMIN, { warmup: false, ratePerMinute: 60, burst: 10 });
-    expect(limits.status).toBe(200);
-  }
-  await waitUntil(() => worker.logs.filter((l) => l.msg === 'shard acquired').length === SHARDS, 'the worker to hold every shard', 20_000);
+  stack = await startStack({ name: 'session-link', shards: SHARDS, adminKey: ADMIN, workers: ['link-w'] });
+  control = stack.control;
+  // this file is about linking, so each tenant gets room for a few sends at once
+  for (const t of [A, B, C]) keys.set(t.chatId, await stack.createTenant(t.chatId, { limits: ROOMY_LIMITS }));
+  await stack.waitForEveryShard();
 }, 60_000);
 
-afterAll(async () => {
-  await worker?.stop();
-  await api?.close();
-  await control?.reset();
-  await control?.close();
-  await redis?.close();
-  await db?.drop();
-});
+afterAll(() => stack?.stop());
 
 describe('linking a tenant’s own number (API + worker process + simulator)', () => {
   it('tenant A starts linking and gets its own QR, as a PNG and as JSON', async () => {
@@ -212,7 +148,7 @@ describe('linking a tenant’s own number (API + worker process + simulator)', (
     expect(del.status).toBe(204);
     const view = await sessionOf(A.chatId);
     expect(view).toMatchObject({ status: 'logged_out', number: null });
-    const { rows } = await db.pool.query(
+    const { rows } = await stack.db.pool.query(
       `SELECT creds IS NULL AS wiped, (SELECT count(*)::int FROM whatsapp_auth_keys WHERE session_id = $1) AS auth_keys
        FROM whatsapp_sessions WHERE session_id = $1`,
       [sessionIdFor(A.chatId)],

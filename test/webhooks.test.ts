@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { sessionIdFor, WebhookEvent } from '@wa-dispatch/core';
-import { startApi, type RunningApi } from '@wa-dispatch/api';
-import { createDb, type Db } from '@wa-dispatch/db';
-import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@wa-dispatch/testing';
 import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '@wa-dispatch/webhooks';
-import { SimulatorControl } from '@wa-dispatch/whatsapp';
+import type { SimulatorControl } from '@wa-dispatch/whatsapp';
 import { startReceiver, type Receiver } from '../packages/webhooks/src/test-support/receiver.js';
-import { simLink } from './support/sim-link.js';
+import { ROOMY_LIMITS, startStack, type E2eStack } from './support/e2e-stack.js';
 import { waitUntil } from './support/wait-until.js';
-import { spawnWorker, type WorkerProcess } from './support/worker-process.js';
+import type { WorkerProcess } from './support/worker-process.js';
 
 // Issue 6, "Webhooks", end to end with real processes: the API registers each
 // tenant's own endpoint, a worker process records events as its tenants'
@@ -24,88 +20,62 @@ const C = { chatId: 620_000_003n, phone: '5511987660003', customer: '55219700060
 const D = { chatId: 620_000_004n, phone: '5511987660004', customer: '5521970006004' }; // receiver answers 400
 const ALL = [A, B, C, D];
 
-let db: TestDatabase;
-let prisma: Db;
-let redis: TestRedis;
-let api: RunningApi;
+let stack: E2eStack;
 let worker: WorkerProcess;
 let control: SimulatorControl;
-let base: string;
 const keys = new Map<bigint, string>();
 const secrets = new Map<bigint, string>();
 const receivers = new Map<bigint, Receiver>();
 let dStatus = 400;
-
-async function call(method: string, path: string, key: string, body?: unknown) {
-  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
-}
+const call: E2eStack['call'] = (...args) => stack.call(...args);
 
 const eventsAt = (chatId: bigint): WebhookEvent[] => receivers.get(chatId)!.received.map((r) => WebhookEvent.parse(JSON.parse(r.body)));
 
+async function startReceivers(): Promise<void> {
+  for (const t of ALL) {
+    const respond = t === C ? (n: number) => (n < 3 ? 500 : 200) : t === D ? () => dStatus : () => 204;
+    receivers.set(t.chatId, await startReceiver(respond));
+  }
+}
+
 beforeAll(async () => {
-  db = await createTestDatabase('webhooks-e2e');
-  prisma = createDb({ url: db.url, max: 2 });
-  redis = await createTestRedis('webhooks-e2e');
-  const simPrefix = `${redis.prefix}-sim`;
-  control = new SimulatorControl({ redis: redis.url, prefix: simPrefix });
-  const common = { DATABASE_URL: db.url, REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix, SHARD_COUNT: String(SHARDS), WEBHOOK_ALLOW_PRIVATE: 'true' };
-  api = await startApi(
-    { ...common, ADMIN_API_KEY: ADMIN, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', WEBHOOK_ATTEMPTS: '6' },
-    { logger: pino({ level: 'silent' }) },
-  );
-  base = `http://127.0.0.1:${api.port}`;
-  const [w] = await Promise.all([
-    spawnWorker('hooks-w', {
-      ...common,
-      SIMULATOR_PREFIX: simPrefix,
-      LEASE_TTL_MS: '2000',
-      WHATSAPP_TRANSPORT: 'simulator',
+  // local HTTP servers, started first so the afterAll below closes them whatever fails next
+  await startReceivers();
+  stack = await startStack({
+    name: 'webhooks-e2e',
+    shards: SHARDS,
+    adminKey: ADMIN,
+    apiEnv: { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_ATTEMPTS: '6' },
+    workerEnv: {
+      WEBHOOK_ALLOW_PRIVATE: 'true',
       // retries in tens of milliseconds, so "fails 3 times then succeeds" fits the test's budget
       WEBHOOK_ATTEMPTS: '6',
       WEBHOOK_BACKOFF_BASE_MS: '50',
       WEBHOOK_BACKOFF_MAX_MS: '200',
       WEBHOOK_SUBSCRIPTION_CACHE_MS: '200',
-    }),
-    (async () => {
-      for (const t of ALL) {
-        const respond = t === C ? (n: number) => (n < 3 ? 500 : 200) : t === D ? () => dStatus : () => 204;
-        receivers.set(t.chatId, await startReceiver(respond));
-      }
-    })(),
-  ]);
-  worker = w;
+    },
+    workers: ['hooks-w'],
+  });
+  [worker] = stack.workers as [WorkerProcess];
+  control = stack.control;
   for (const t of ALL) {
-    expect((await call('POST', '/v1/tenants', ADMIN, { chatId: t.chatId.toString(), name: `tenant ${t.chatId}` })).status).toBe(201);
-    const made = await call('POST', `/v1/tenants/${t.chatId}/api-keys`, ADMIN, {});
-    keys.set(t.chatId, made.body.key);
-    expect((await call('PATCH', `/v1/tenants/${t.chatId}/limits`, ADMIN, { warmup: false, ratePerMinute: 60, burst: 10 })).status).toBe(200);
+    const key = await stack.createTenant(t.chatId, { limits: ROOMY_LIMITS });
+    keys.set(t.chatId, key);
     const events = t === A || t === B ? ['message.status', 'message.inbound', 'session.status'] : ['message.inbound'];
-    const put = await call('PUT', `/v1/tenants/${t.chatId}/webhook`, made.body.key, { url: receivers.get(t.chatId)!.url, events });
+    const put = await call('PUT', `/v1/tenants/${t.chatId}/webhook`, key, { url: receivers.get(t.chatId)!.url, events });
     expect(put.status).toBe(201);
     secrets.set(t.chatId, put.body.secret);
   }
-  await waitUntil(() => worker.logs.filter((l) => l.msg === 'shard acquired').length === SHARDS, 'the worker to hold every shard', 20_000);
-  for (const t of ALL) await simLink({ control, db: prisma, redis: redis.client, prefix: redis.prefix }, t.chatId, t.phone);
-  await waitUntil(async () => {
-    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM whatsapp_sessions WHERE status = 'connected'`);
-    return rows[0].n === ALL.length;
-  }, 'every session connected', 15_000, 100);
+  await stack.waitForEveryShard();
+  await stack.linkAll(ALL, 15_000, 100);
 }, 60_000);
 
 afterAll(async () => {
-  await worker?.stop();
-  await api?.close();
-  for (const r of receivers.values()) await r.close();
-  await prisma?.$disconnect();
-  await control?.reset();
-  await control?.close();
-  await redis?.close();
-  await db?.drop();
+  try {
+    await stack?.stop();
+  } finally {
+    for (const r of receivers.values()) await r.close();
+  }
 });
 
 describe('tenant webhooks (API + worker process + simulator + local receivers)', () => {

@@ -18,7 +18,6 @@ export interface WorkerProcess {
   kill(): Promise<void>;
 }
 
-
 export async function spawnWorker(id: string, env: Record<string, string>): Promise<WorkerProcess> {
   // node itself (tsx as a loader), not the tsx CLI: the CLI forks a child, and
   // a SIGKILL aimed at it would leave the real worker running as an orphan.
@@ -94,6 +93,12 @@ export async function spawnWorker(id: string, env: Record<string, string>): Prom
       await exited;
     },
   };
-  await waitForLog((l) => l.msg === 'worker started', 60_000);
+  try {
+    await waitForLog((l) => l.msg === 'worker started', 60_000);
+  } catch (err) {
+    // a worker that never came up must not outlive the test that gave up on it
+    await worker.kill();
+    throw err;
+  }
   return worker;
 }

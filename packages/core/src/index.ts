@@ -16,7 +16,7 @@ export {
 export { MAX_SHARD_COUNT, sendQueueName, shardOf, shardTag } from './shard.js';
 export { MessageStatus, TERMINAL_STATUSES, receiptAdvances } from './dispatch/message-status.js';
 export { SendJobData, SEND_JOB_NAME } from './dispatch/send-job.js';
-export { clientMessageIdFor } from './dispatch/client-message-id.js';
+export { clientMessageIdFor, messageIdFromClientId } from './dispatch/client-message-id.js';
 export {
   MessageIntake,
   hashRequest,

@@ -1,4 +1,4 @@
-import type { InboundMessage } from '@wa-dispatch/core';
+import { messageIdFromClientId, type InboundMessage } from '@wa-dispatch/core';
 import type { Db } from './prisma-client.js';
 
 /**
@@ -11,9 +11,14 @@ export class InboundRepository {
 
   /** Idempotent on (session, WhatsApp id): a redelivered event is stored once. */
   async store(sessionId: string, ownerChatId: bigint, message: InboundMessage): Promise<{ id: string; inReplyToId: string | null } | null> {
-    const inReplyTo = message.quotedWaMessageId
+    const quoted = message.quotedWaMessageId;
+    // Our own message ids name their outbox row, so a quick reply matches even
+    // before the `sent` write (which stores wa_message_id) has committed; the
+    // owner and session conditions still decide whose row it may be.
+    const ownId = quoted ? messageIdFromClientId(quoted) : null;
+    const inReplyTo = quoted
       ? await this.db.message.findFirst({
-          where: { sessionId, chatId: ownerChatId, waMessageId: message.quotedWaMessageId },
+          where: { sessionId, chatId: ownerChatId, ...(ownId ? { id: ownId } : { waMessageId: quoted }) },
           select: { id: true },
         })
       : null;

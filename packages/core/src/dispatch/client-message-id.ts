@@ -9,3 +9,15 @@ export function clientMessageIdFor(messageId: string): string {
   if (!/^[0-9A-F]{32}$/.test(hex)) throw new TypeError('messageId must be a UUID');
   return `WAD${hex}`;
 }
+
+/**
+ * The outbox id behind a WhatsApp message id we chose, or null for any other
+ * id. A reply quoting our message can so be matched to its outbox row before
+ * the `sent` write (which records the id) has committed.
+ */
+export function messageIdFromClientId(waMessageId: string): string | null {
+  const m = /^WAD([0-9A-F]{32})$/.exec(waMessageId);
+  if (!m) return null;
+  const h = m[1]!.toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

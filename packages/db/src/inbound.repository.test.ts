@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientMessageIdFor } from '@wa-dispatch/core';
+import { createTestDatabase, type TestDatabase } from '@wa-dispatch/testing';
+import { createDb, type Db } from './prisma-client.js';
+import { InboundRepository } from './inbound.repository.js';
+import { OutboxRepository } from './outbox.repository.js';
+
+let tdb: TestDatabase;
+let db: Db;
+let inbound: InboundRepository;
+let outbox: OutboxRepository;
+let seq = 0;
+
+const reply = (quotedWaMessageId?: string) => ({
+  waMessageId: `IN${++seq}`,
+  fromJid: '5521970001111@s.whatsapp.net',
+  fromPhone: '5521970001111',
+  text: 'pago',
+  ...(quotedWaMessageId === undefined ? {} : { quotedWaMessageId }),
+});
+
+beforeAll(async () => {
+  tdb = await createTestDatabase('db_inbound');
+  db = createDb({ url: tdb.url, max: 3 });
+  inbound = new InboundRepository(db);
+  outbox = new OutboxRepository(db);
+  await tdb.pool.query(`INSERT INTO tenants (chat_id, name) VALUES (21, 'A'), (22, 'B')`);
+  await tdb.pool.query(
+    `INSERT INTO whatsapp_sessions (session_id, chat_id_usuario, shard) VALUES ('user_21', 21, 0), ('user_22', 22, 0)`,
+  );
+});
+
+afterAll(async () => {
+  await db?.$disconnect();
+  await tdb?.drop();
+});
+
+describe('InboundRepository: which outbound message a reply answers', () => {
+  it('matches a reply quoting our own message id before the sent write has recorded it', async () => {
+    const { message } = await outbox.insertQueued({ chatId: 21n, sessionId: 'user_21', toPhone: '5521970001111', text: 'fatura' });
+    // the row is still queued: wa_message_id is not stored yet
+    const stored = await inbound.store('user_21', 21n, reply(clientMessageIdFor(message.id)));
+    expect(stored?.inReplyToId).toBe(message.id);
+  });
+
+  it('matches a quoted id recorded by the sent write (ids the library chose)', async () => {
+    const { message } = await outbox.insertQueued({ chatId: 21n, sessionId: 'user_21', toPhone: '5521970001111', text: 'fatura 2' });
+    await tdb.pool.query(`UPDATE messages SET status = 'sent', wa_message_id = '3EB0AAAABBBBCCCC' WHERE id = $1`, [message.id]);
+    expect((await inbound.store('user_21', 21n, reply('3EB0AAAABBBBCCCC')))?.inReplyToId).toBe(message.id);
+  });
+
+  it("never links a reply to another tenant's message, whatever it quotes", async () => {
+    const { message } = await outbox.insertQueued({ chatId: 21n, sessionId: 'user_21', toPhone: '5521970001111', text: 'fatura 3' });
+    await tdb.pool.query(`UPDATE messages SET status = 'sent', wa_message_id = '3EB0DDDDEEEEFFFF' WHERE id = $1`, [message.id]);
+    expect((await inbound.store('user_22', 22n, reply(clientMessageIdFor(message.id))))?.inReplyToId).toBeNull();
+    expect((await inbound.store('user_22', 22n, reply('3EB0DDDDEEEEFFFF')))?.inReplyToId).toBeNull();
+  });
+
+  it('stores a redelivered reply once', async () => {
+    const r = reply();
+    expect(await inbound.store('user_21', 21n, r)).not.toBeNull();
+    expect(await inbound.store('user_21', 21n, r)).toBeNull();
+  });
+});
