@@ -31,6 +31,9 @@ export interface SessionEventSink {
   onQr?(chatId: bigint, qr: string, expiresAt: Date, session: SessionRecord): void | Promise<void>;
 }
 
+/** Waits before retrying a receipt that arrived before its message's `sent` write. */
+const RECEIPT_RETRY_DELAYS_MS = [100, 200, 400, 800, 1_600] as const;
+
 /** States after which a transport session is over: a relink needs a new one. */
 const FINAL_STATES: ReadonlySet<TransportSessionState> = new Set(['logged_out', 'banned', 'replaced', 'qr_expired', 'quarantined']);
 
@@ -68,6 +71,23 @@ export class SessionManager implements LiveSessions {
 
   get(sessionId: string): TransportSession | undefined {
     return this.live.get(sessionId)?.session;
+  }
+
+  /**
+   * A receipt can overtake the `sent` write of its own message (the transport
+   * call returns, the receipt arrives, the write is still in flight). Such a
+   * receipt is tried again a few times over ~3 s instead of being lost.
+   */
+  private async applyReceipt(sessionId: string, waMessageId: string, status: 'delivered' | 'read'): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.o.messages.applyReceipt(sessionId, waMessageId, status);
+      if (result === 'applied') {
+        this.o.events?.onReceipt?.(sessionId, waMessageId, status);
+        return;
+      }
+      if (result === 'ignored' || attempt >= RECEIPT_RETRY_DELAYS_MS.length) return;
+      await new Promise((r) => setTimeout(r, RECEIPT_RETRY_DELAYS_MS[attempt]));
+    }
   }
 
   size(): number {
@@ -175,11 +195,7 @@ export class SessionManager implements LiveSessions {
             if (this.shardEpochs.get(shard) !== epoch) return; // the shard moved on: not ours to show
             await this.o.events?.onQr?.(owner, qr, expiresAt, record);
           },
-          onReceipt: async (waMessageId, status) => {
-            if (await this.o.messages.applyReceipt(sessionId, waMessageId, status)) {
-              this.o.events?.onReceipt?.(sessionId, waMessageId, status);
-            }
-          },
+          onReceipt: (waMessageId, status) => this.applyReceipt(sessionId, waMessageId, status),
           onInbound: async (message) => {
             const stored = await this.o.inbound.store(sessionId, owner, message);
             if (stored) this.o.events?.onInbound?.(owner, stored.id, stored.inReplyToId, { ...message, sessionId });

@@ -1,4 +1,4 @@
-import type { MessageStatus, MessageStore, OutboxMessage, TransitionPatch } from '@wa-dispatch/core';
+import { messageIdFromClientId, type MessageStatus, type MessageStore, type OutboxMessage, type TransitionPatch } from '@wa-dispatch/core';
 import type { Db } from './prisma-client.js';
 import type { SqlPools } from './sql-pool.js';
 
@@ -107,14 +107,24 @@ export class MessageDispatchRepository implements MessageStore {
    * Receipts arrive keyed by WhatsApp's id and only within the session that
    * sent the message, so a receipt can never touch another tenant's row.
    */
-  async applyReceipt(sessionId: string, waMessageId: string, status: 'delivered' | 'read'): Promise<boolean> {
+  /**
+   * 'applied' when the receipt moved the row; 'early' when the row is still
+   * `sending` — the receipt overtook the `sent` write, and the caller should
+   * try again shortly; 'ignored' otherwise (unknown id, another session's
+   * message, or a receipt that does not advance the status).
+   */
+  async applyReceipt(sessionId: string, waMessageId: string, status: 'delivered' | 'read'): Promise<'applied' | 'early' | 'ignored'> {
     const from: MessageStatus[] = status === 'delivered' ? ['sent'] : ['sent', 'delivered'];
+    // our own ids name their row, so a receipt matches before wa_message_id is stored
+    const ownId = messageIdFromClientId(waMessageId);
     const row = await this.db.message.findFirst({
-      where: { sessionId, waMessageId, status: { in: from } },
-      select: { id: true },
+      where: { sessionId, ...(ownId ? { id: ownId } : { waMessageId }) },
+      select: { id: true, status: true },
     });
-    if (!row) return false;
-    return this.transition(row.id, from, status);
+    if (!row) return 'ignored';
+    if (row.status === 'sending') return 'early';
+    if (!from.includes(row.status)) return 'ignored';
+    return (await this.transition(row.id, from, status)) ? 'applied' : 'ignored';
   }
 }
 
