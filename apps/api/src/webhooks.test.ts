@@ -61,7 +61,8 @@ describe('PUT /v1/tenants/{chatId}/webhook', () => {
     const priv = await startHarness('api_webhooks_priv', { env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
     try {
       await priv.seedTenant(A);
-      const res = await priv.call('PUT', hookPath(A), { key: ADMIN_ENV_KEY, body: { url: 'http://127.0.0.1:9/hook', events: ['message.inbound'] } });
+      const key = (await priv.seedKey('tenant', A)).key;
+      const res = await priv.call('PUT', hookPath(A), { key, body: { url: 'http://127.0.0.1:9/hook', events: ['message.inbound'] } });
       expect(res.status).toBe(201);
     } finally {
       await priv.close();
@@ -86,7 +87,7 @@ describe('PUT /v1/tenants/{chatId}/webhook', () => {
     const kept = await h.tdb.pool.query(`SELECT secret_encrypted FROM webhooks WHERE chat_id = $1`, [A.toString()]);
     expect(box.open(kept.rows[0].secret_encrypted, A)).toBe(made.body.secret);
 
-    const rotated = await h.call('PUT', hookPath(A), { key: ADMIN_ENV_KEY, body: { url: 'https://8.8.4.4/hook', events: ['message.status', 'message.inbound'], rotateSecret: true } });
+    const rotated = await h.call('PUT', hookPath(A), { key: keyA, body: { url: 'https://8.8.4.4/hook', events: ['message.status', 'message.inbound'], rotateSecret: true } });
     expect(rotated.status).toBe(200);
     expect(rotated.body.secret).toMatch(/^whsec_/);
     expect(rotated.body.secret).not.toBe(made.body.secret);
@@ -101,6 +102,16 @@ describe('PUT /v1/tenants/{chatId}/webhook', () => {
     expect(JSON.stringify(audit)).not.toContain('token=t1');
     expect(JSON.stringify(audit)).not.toContain('whsec_');
     expect(h.logs.join('\n')).not.toContain(made.body.secret);
+  });
+
+  it('only the tenant itself may set where its events go: admin and service keys cannot PUT', async () => {
+    for (const scope of ['admin', 'service'] as const) {
+      const key = (await h.seedKey(scope)).key;
+      const before = await h.counts();
+      const res = await h.call('PUT', hookPath(A), { key, body: { url: 'https://8.8.8.8/steal', events: ['message.inbound'] } });
+      expect([scope, res.status, res.body?.error?.code]).toEqual([scope, 403, 'AUTH.FORBIDDEN']);
+      expect(await h.counts()).toEqual(before);
+    }
   });
 
   it('another tenant’s key is AUTH.FORBIDDEN_TENANT on every webhook route; service keys are refused', async () => {

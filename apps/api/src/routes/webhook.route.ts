@@ -32,6 +32,12 @@ export interface WebhookRouteDeps {
 
 /** Admin or the tenant itself; another tenant's key is AUTH.FORBIDDEN_TENANT before anything is read. */
 const OWNERS = { scopes: ['admin', 'tenant'], tenantPath: true } as const;
+/**
+ * Only the tenant itself chooses where its events go: an admin (or service)
+ * able to set the URL could point a tenant's customer replies at itself,
+ * which is exactly the cross-tenant reading this project exists to end.
+ */
+const REGISTRAR = { scopes: ['tenant'], tenantPath: true } as const;
 
 /**
  * A tenant's webhook (one per tenant) and its delivery log. Everything is
@@ -44,7 +50,7 @@ export function webhookRouter(ctx: RouteContext, deps: WebhookRouteDeps): Router
   const router = Router();
   const body = jsonBody(ctx.config.BODY_LIMIT);
 
-  router.put('/tenants/:chatId/webhook', authorize(OWNERS), ...body, async (req, res) => {
+  router.put('/tenants/:chatId/webhook', authorize(REGISTRAR), ...body, async (req, res) => {
     const chatId = pathChatIdOf(res);
     const input = validate(PutWebhookBody, req.body, { generic: 'VALIDATION.INVALID_BODY' });
     if (!(await ctx.tenants.exists(chatId))) throw new AppError('TENANT.NOT_FOUND', 'no such tenant');
