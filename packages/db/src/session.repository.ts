@@ -107,16 +107,25 @@ export class SessionRepository implements SessionStore {
     status: SessionStatus,
     extra: { numeroWhatsapp?: string | null; lastError?: string | null } = {},
   ): Promise<boolean> {
-    const res = await this.db.whatsappSession.updateMany({
-      where: { sessionId, epoch: { lte: epoch } },
-      data: {
-        status,
-        epoch,
-        ...(extra.numeroWhatsapp !== undefined ? { numeroWhatsapp: extra.numeroWhatsapp } : {}),
-        ...(extra.lastError !== undefined ? { lastError: extra.lastError?.slice(0, 500) ?? null } : {}),
-        ...(status === 'connected' ? { linkedAt: new Date() } : {}),
-      },
-    });
-    return res.count === 1;
+    const setNumber = extra.numeroWhatsapp !== undefined;
+    const number = extra.numeroWhatsapp ?? null;
+    const setError = extra.lastError !== undefined;
+    // linked_at is when this number was linked, not when the socket last came up:
+    // pacing's warm-up counts days from it, so a reconnect or a worker restart
+    // must not put a long-linked number back on day 0. It is set on the first
+    // `connected` of a link (cleared by logout) or when the number changes.
+    const count = await this.db.$executeRaw`
+      UPDATE whatsapp_sessions SET
+        status = ${status}::session_status,
+        epoch = ${epoch},
+        linked_at = CASE
+          WHEN ${status}::text = 'connected'
+           AND (linked_at IS NULL OR (${setNumber}::boolean AND numero_whatsapp IS DISTINCT FROM ${number}::varchar))
+          THEN now() ELSE linked_at END,
+        numero_whatsapp = CASE WHEN ${setNumber}::boolean THEN ${number}::varchar ELSE numero_whatsapp END,
+        last_error = CASE WHEN ${setError}::boolean THEN ${extra.lastError?.slice(0, 500) ?? null}::varchar ELSE last_error END,
+        updated_at = now()
+      WHERE session_id = ${sessionId} AND epoch <= ${epoch}`;
+    return count === 1;
   }
 }
