@@ -13,9 +13,9 @@ export const WEBHOOK_ROUTES: readonly RouteDoc[] = [
   {
     method: 'put',
     path: '/v1/tenants/{chatId}/webhook',
-    summary: 'Create or replace the tenant’s webhook; the signing secret is returned on create (201) or with rotateSecret, never again',
+    summary: 'Create or replace the tenant’s webhook (the tenant’s own key only); the signing secret is returned on create (201) or with rotateSecret, never again',
     tag: 'webhooks',
-    scopes: SCOPES,
+    scopes: ['tenant'],
     params: Req.TenantParams,
     body: W.PutWebhookBody,
     responses: {
