@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientMessageIdFor } from '@wa-dispatch/core';
-import { createTestDatabase, type TestDatabase } from '@wa-dispatch/testing';
+import { createTestDatabase, seedTenants, type TestDatabase } from '@wa-dispatch/testing';
 import { createDb, type Db } from './prisma-client.js';
 import { InboundRepository } from './inbound.repository.js';
 import { OutboxRepository } from './outbox.repository.js';
@@ -24,10 +24,7 @@ beforeAll(async () => {
   db = createDb({ url: tdb.url, max: 3 });
   inbound = new InboundRepository(db);
   outbox = new OutboxRepository(db);
-  await tdb.pool.query(`INSERT INTO tenants (chat_id, name) VALUES (21, 'A'), (22, 'B')`);
-  await tdb.pool.query(
-    `INSERT INTO whatsapp_sessions (session_id, chat_id_usuario, shard) VALUES ('user_21', 21, 0), ('user_22', 22, 0)`,
-  );
+  await seedTenants(tdb.pool, [21n, 22n]);
 });
 
 afterAll(async () => {

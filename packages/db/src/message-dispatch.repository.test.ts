@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientMessageIdFor } from '@wa-dispatch/core';
-import { createTestDatabase, type TestDatabase } from '@wa-dispatch/testing';
+import { createTestDatabase, seedTenants, type TestDatabase } from '@wa-dispatch/testing';
 import { createDb, type Db } from './prisma-client.js';
 import { MessageDispatchRepository } from './message-dispatch.repository.js';
 import { OutboxRepository } from './outbox.repository.js';
@@ -15,10 +15,7 @@ beforeAll(async () => {
   db = createDb({ url: tdb.url, max: 3 });
   messages = new MessageDispatchRepository(db);
   outbox = new OutboxRepository(db);
-  await tdb.pool.query(`INSERT INTO tenants (chat_id, name) VALUES (31, 'A'), (32, 'B')`);
-  await tdb.pool.query(
-    `INSERT INTO whatsapp_sessions (session_id, chat_id_usuario, shard) VALUES ('user_31', 31, 0), ('user_32', 32, 0)`,
-  );
+  await seedTenants(tdb.pool, [31n, 32n]);
 });
 
 afterAll(async () => {

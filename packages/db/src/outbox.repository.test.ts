@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@wa-dispatch/testing';
+import { createTestDatabase, seedTenants, type TestDatabase } from '@wa-dispatch/testing';
 import { createDb, type Db } from './prisma-client.js';
 import { OutboxRepository } from './outbox.repository.js';
 
@@ -12,10 +12,7 @@ beforeAll(async () => {
   tdb = await createTestDatabase('db_outbox');
   db = createDb({ url: tdb.url, max: 6 });
   repo = new OutboxRepository(db);
-  await tdb.pool.query(`INSERT INTO tenants (chat_id, name) VALUES (11, 'A'), (12, 'B')`);
-  await tdb.pool.query(
-    `INSERT INTO whatsapp_sessions (session_id, chat_id_usuario, shard) VALUES ('user_11', 11, 0), ('user_12', 12, 0)`,
-  );
+  await seedTenants(tdb.pool, [11n, 12n]);
 });
 
 afterAll(async () => {

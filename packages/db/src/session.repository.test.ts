@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@wa-dispatch/testing';
+import { createTestDatabase, seedTenants, type TestDatabase } from '@wa-dispatch/testing';
 import { createDb, type Db } from './prisma-client.js';
 import { SessionRepository } from './session.repository.js';
 
@@ -11,8 +11,7 @@ beforeAll(async () => {
   tdb = await createTestDatabase('db_sessions');
   db = createDb({ url: tdb.url, max: 3 });
   sessions = new SessionRepository(db);
-  await tdb.pool.query(`INSERT INTO tenants (chat_id, name) VALUES (41, 'A')`);
-  await tdb.pool.query(`INSERT INTO whatsapp_sessions (session_id, chat_id_usuario, shard) VALUES ('user_41', 41, 0)`);
+  await seedTenants(tdb.pool, [41n]);
 });
 
 afterAll(async () => {
