@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientMessageIdFor } from '@wa-dispatch/core';
+import { clientMessageIdFor, WebhookEvent } from '@wa-dispatch/core';
 import { createTestDatabase, seedTenants, type TestDatabase } from '@wa-dispatch/testing';
 import { createDb, type Db } from './prisma-client.js';
 import { MessageDispatchRepository } from './message-dispatch.repository.js';
@@ -58,3 +58,47 @@ describe('MessageDispatchRepository.applyReceipt', () => {
     expect(await messages.applyReceipt('user_31', '3EB0FFFFFFFFFFFF', 'read')).toBe('ignored');
   });
 });
+
+describe('MessageDispatchRepository.transition and the tenant webhook', () => {
+  const deliveriesOf = async (chatId: bigint) =>
+    (await tdb.pool.query(`SELECT id::text, chat_id::text, event, payload, status FROM webhook_deliveries WHERE chat_id = $1 ORDER BY id`, [chatId.toString()])).rows;
+
+  it('records message.status in the same statement, for the row’s own tenant only, and only for reported statuses', async () => {
+    await tdb.pool.query(
+      `INSERT INTO webhooks (id, chat_id, url, events, secret_encrypted) VALUES (gen_random_uuid(), 31, 'https://a.example/h', '{message.status}', 'sealed')`,
+    );
+    await tdb.pool.query(
+      `INSERT INTO webhooks (id, chat_id, url, events, secret_encrypted) VALUES (gen_random_uuid(), 32, 'https://b.example/h', '{message.inbound}', 'sealed')`,
+    );
+    const seen: (string | null)[] = [];
+    const hooked = new MessageDispatchRepository(db, undefined, { onTransition: (c) => void seen.push(c.webhookDeliveryId) });
+    const a = (await outbox.insertQueued({ chatId: 31n, sessionId: 'user_31', toPhone: '5521970001111', text: 'fatura' })).message;
+    const wa = clientMessageIdFor(a.id);
+    await hooked.transition(a.id, ['queued'], 'sending', { countAttempt: true });
+    await hooked.transition(a.id, ['sending'], 'sent', { waMessageId: wa });
+    const b = (await outbox.insertQueued({ chatId: 32n, sessionId: 'user_32', toPhone: '5521970002222', text: 'fatura' })).message;
+    await hooked.transition(b.id, ['queued'], 'failed', { errorCode: 'SESSION.NOT_LINKED', errorMessage: 'session is unlinked' });
+
+    const ofA = await deliveriesOf(31n);
+    expect(ofA).toHaveLength(1); // `sending` is not reported
+    expect(seen).toEqual([null, ofA[0].id, null]); // B's webhook does not subscribe to message.status
+    expect(await deliveriesOf(32n)).toEqual([]);
+    const event = WebhookEvent.parse(ofA[0].payload);
+    expect(event).toMatchObject({ type: 'message.status', chatId: '31', data: { messageId: a.id, status: 'sent', waMessageId: wa, error: null } });
+    expect(ofA[0]).toMatchObject({ event: 'message.status', status: 'pending' });
+  });
+
+  it('a failure carries its error in the event', async () => {
+    await tdb.pool.query(`UPDATE webhooks SET events = '{message.status}' WHERE chat_id = 32`);
+    const m = (await outbox.insertQueued({ chatId: 32n, sessionId: 'user_32', toPhone: '5521970002222', text: 'x' })).message;
+    await messages.transition(m.id, ['queued'], 'failed', { errorCode: 'SESSION.NOT_LINKED', errorMessage: 'session is unlinked' });
+    const [d] = await deliveriesOf(32n);
+    expect(WebhookEvent.parse(d.payload).data).toEqual({
+      messageId: m.id,
+      status: 'failed',
+      waMessageId: null,
+      error: { code: 'SESSION.NOT_LINKED', message: 'session is unlinked' },
+    });
+  });
+});
+

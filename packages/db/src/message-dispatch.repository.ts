@@ -1,6 +1,7 @@
 import { messageIdFromClientId, type MessageStatus, type MessageStore, type OutboxMessage, type TransitionPatch } from '@wa-dispatch/core';
 import type { Db } from './prisma-client.js';
 import type { SqlPools } from './sql-pool.js';
+import { uuidv7 } from './uuid-v7.js';
 
 /** A status move that committed, as the row itself reports it (owner included). */
 export interface MessageStatusChange {
@@ -11,6 +12,12 @@ export interface MessageStatusChange {
   waMessageId: string | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /**
+   * The `message.status` webhook delivery recorded by the same statement (the
+   * tenant's own active webhook subscribes to it), to be enqueued; null when
+   * none was recorded.
+   */
+  webhookDeliveryId: string | null;
 }
 
 export interface MessageDispatchHooks {
@@ -76,6 +83,7 @@ export class MessageDispatchRepository implements MessageStore {
       patch.errorCode ?? null,
       patch.errorMessage !== undefined,
       truncate(patch.errorMessage),
+      uuidv7(), // the webhook delivery's id, used only if one is recorded
     ];
     let rows: MovedRow[];
     if (this.sql) {
@@ -95,6 +103,7 @@ export class MessageDispatchRepository implements MessageStore {
           waMessageId: moved.wa_message_id,
           errorCode: moved.error_code,
           errorMessage: moved.error_message,
+          webhookDeliveryId: moved.webhook_delivery_id,
         });
       } catch {
         // a listener's bug must never fail a transition that already committed
@@ -148,8 +157,32 @@ const TRANSITION_SQL = `
   ), logged AS (
     INSERT INTO message_events (message_id, status, code, detail)
     SELECT id, $3::message_status, $7::varchar, $9::varchar FROM moved
+  ), hooked AS (
+    -- the tenant's message.status event commits with the status itself, so no
+    -- crash between the two can lose it; the webhook is chosen by the row's own
+    -- chat_id (packages/core/src/events/tenant-events.ts has the envelope's schema)
+    INSERT INTO webhook_deliveries (id, webhook_id, chat_id, event, payload, status, updated_at)
+    SELECT $10::uuid, w.id, w.chat_id, 'message.status',
+           jsonb_build_object(
+             'id', gen_random_uuid(),
+             'type', 'message.status',
+             'createdAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+             'chatId', m.chat_id::text,
+             'data', jsonb_build_object(
+               'messageId', m.id,
+               'status', $3::text,
+               'waMessageId', m.wa_message_id,
+               'error', CASE WHEN $3::text = 'failed' AND m.error_code IS NOT NULL
+                        THEN jsonb_build_object('code', left(m.error_code, 64), 'message', left(COALESCE(m.error_message, ''), 500))
+                        END)),
+           'pending', now()
+    FROM moved m JOIN webhooks w ON w.chat_id = m.chat_id AND w.active AND 'message.status' = ANY(w.events)
+    WHERE $3::text IN ('sent', 'delivered', 'read', 'failed')
+    RETURNING id
   )
-  SELECT id::text AS message_id, chat_id, wa_message_id, error_code, error_message FROM moved`;
+  SELECT id::text AS message_id, chat_id, wa_message_id, error_code, error_message,
+         (SELECT id::text FROM hooked) AS webhook_delivery_id
+  FROM moved`;
 
 interface MovedRow {
   message_id: string;
@@ -157,6 +190,7 @@ interface MovedRow {
   wa_message_id: string | null;
   error_code: string | null;
   error_message: string | null;
+  webhook_delivery_id: string | null;
 }
 
 const FIND_SQL = `

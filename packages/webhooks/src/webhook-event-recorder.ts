@@ -72,15 +72,24 @@ export class WebhookEventRecorder implements TenantEventSink {
   async record(chatId: bigint, event: WebhookEvent): Promise<string | null> {
     const deliveryId = await this.o.log.recordEvent(chatId, event);
     if (deliveryId === null) return null; // no active webhook of this tenant wants it (the SQL decided)
+    await this.enqueueRecorded(deliveryId, chatId, event.type);
+    return deliveryId;
+  }
+
+  /**
+   * Adds the job of a delivery already recorded (by `record`, or by another
+   * statement such as the outbox transition). Never rejects: a failed enqueue
+   * is logged and left to the pending-delivery sweep.
+   */
+  async enqueueRecorded(deliveryId: string, chatId: bigint, event?: WebhookEventType): Promise<void> {
     try {
       await this.o.producer.enqueue(deliveryId);
     } catch (err) {
       this.logger.warn(
-        { deliveryId, chatId: chatId.toString(), event: event.type, err: err instanceof Error ? err.message.slice(0, 200) : 'unknown' },
+        { deliveryId, chatId: chatId.toString(), ...(event ? { event } : {}), err: err instanceof Error ? err.message.slice(0, 200) : 'unknown' },
         'webhook enqueue failed; the pending-delivery sweep will retry it',
       );
     }
-    return deliveryId;
   }
 
   /** Forgets a tenant's cached subscription (same-process callers that just changed it). */

@@ -15,28 +15,24 @@ const logger = pino({ level: 'silent' });
 const session = { sessionId: 'user_-42', chatIdUsuario: -42n, shard: 1, status: 'pending_qr' } as unknown as SessionRecord;
 
 describe('WebhookEmission', () => {
-  it('message.status for sent/delivered/read/failed only, under the row’s own chat id', async () => {
+  it('message.status: only adds the job of the delivery the transition recorded, under the row’s own chat id', async () => {
     const { sink, emitted } = recordingSink();
-    const e = new WebhookEmission({ sink, logger });
+    const enqueued: [string, bigint][] = [];
+    const e = new WebhookEmission({ sink, logger, enqueue: async (id, chatId) => void enqueued.push([id, chatId]) });
     const messageId = randomUUID();
-    for (const status of ['queued', 'sending', 'sent', 'delivered', 'read', 'rejected', 'uncertain', 'failed'] as const) {
-      e.onMessageTransition({ messageId, chatId: 7n, status, waMessageId: 'WAD1', errorCode: status === 'failed' ? 'TRANSPORT.SEND_FAILED' : null, errorMessage: 'x' });
-    }
+    const change = { messageId, chatId: 7n, status: 'sent' as const, waMessageId: 'WAD1', errorCode: null, errorMessage: null };
+    e.onMessageTransition({ ...change, webhookDeliveryId: null }); // no webhook subscribed: nothing to add
+    e.onMessageTransition({ ...change, webhookDeliveryId: 'd-1' });
+    e.onMessageTransition({ ...change, status: 'delivered', webhookDeliveryId: 'd-2' });
     await flush();
-    expect(emitted.map((x) => [x.type, x.chatId, (x.data as { status: string }).status])).toEqual([
-      ['message.status', 7n, 'sent'],
-      ['message.status', 7n, 'delivered'],
-      ['message.status', 7n, 'read'],
-      ['message.status', 7n, 'failed'],
-    ]);
-    expect(emitted[3]!.data).toEqual({ messageId, status: 'failed', waMessageId: 'WAD1', error: { code: 'TRANSPORT.SEND_FAILED', message: 'x' } });
-    expect((emitted[0]!.data as { error: unknown }).error).toBeNull();
+    expect(enqueued).toEqual([['d-1', 7n], ['d-2', 7n]]);
+    expect(emitted).toEqual([]); // the row is already in Postgres: no second INSERT through the sink
   });
 
   it('session events use the session row’s owner; the base sink still runs', async () => {
     const { sink, emitted } = recordingSink();
     const base: string[] = [];
-    const events = new WebhookEmission({ sink, logger, now: () => new Date('2026-12-03T21:00:00Z') }).sessionEvents({
+    const events = new WebhookEmission({ sink, logger, enqueue: async () => undefined, now: () => new Date('2026-12-03T21:00:00Z') }).sessionEvents({
       onQr: async () => void base.push('qr'),
       onSessionState: () => void base.push('state'),
     });
@@ -60,7 +56,7 @@ describe('WebhookEmission', () => {
     ]);
   });
 
-  it('never throws into the caller; drops past maxInFlight', async () => {
+  it('never throws into the caller; drops fired events past maxInFlight, never a recorded message.status', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let calls = 0;
@@ -71,16 +67,30 @@ describe('WebhookEmission', () => {
         throw new Error('db down');
       },
     };
-    const e = new WebhookEmission({ sink, logger, maxInFlight: 2 });
-    const change = { messageId: randomUUID(), chatId: 1n, status: 'sent' as const, waMessageId: null, errorCode: null, errorMessage: null };
+    let enqueues = 0;
+    const e = new WebhookEmission({
+      sink,
+      logger,
+      maxInFlight: 2,
+      enqueue: async () => {
+        enqueues++;
+        throw new Error('redis down');
+      },
+    });
+    const events = e.sessionEvents({});
+    expect(() => {
+      for (let i = 0; i < 5; i++) events.onSessionState!(session, 'connected', {});
+    }).not.toThrow();
+    expect(calls).toBe(2);
+    const change = { messageId: randomUUID(), chatId: 1n, status: 'sent' as const, waMessageId: null, errorCode: null, errorMessage: null, webhookDeliveryId: 'd-1' };
     expect(() => {
       for (let i = 0; i < 5; i++) e.onMessageTransition(change);
     }).not.toThrow();
-    expect(calls).toBe(2);
+    expect(enqueues).toBe(5);
     release();
     await flush();
     await flush();
-    e.onMessageTransition(change);
+    events.onSessionState!(session, 'connected', {});
     expect(calls).toBe(3);
   });
 });

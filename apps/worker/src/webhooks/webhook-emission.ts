@@ -1,23 +1,24 @@
 /**
  * Where the worker's own happenings become tenant events (issue 6):
- *  - message.status: every committed outbox move to sent/delivered/read/failed
- *    (MessageDispatchRepository's transition hook; receipts go through it too);
+ *  - message.status: every committed outbox move to sent/delivered/read/failed;
+ *    the transition statement records the delivery in the same commit
+ *    (packages/db message-dispatch.repository.ts), this only adds its job;
  *  - message.inbound: a customer's reply once stored under the session owner;
  *  - session.qr / session.status: the session manager's QR and state reports;
  *  - tenant.restricted: the restriction breaker (it calls `events` itself).
  * The tenant is always the row's owner (the message row's chat_id, the
  * session row's chat_id_usuario), never a value read from a job alone.
  *
- * Emission is fire-and-forget: the send path never waits on the webhook
- * INSERT, and a failure is logged (ids and error codes only) instead of
- * failing the send. At most `maxInFlight` emissions run at once; past that
- * (the database is stalling) events are dropped with a warning rather than
- * piling up memory — the one place an event can be lost, by design.
+ * The other events are fire-and-forget: the caller never waits on the webhook
+ * INSERT, and a failure is logged (ids and error codes only). At most
+ * `maxInFlight` of them run at once; past that (the database is stalling)
+ * they are dropped with a warning rather than piling up memory — the one
+ * place an event can be lost, by design. message.status is never dropped:
+ * it is already committed when this runs.
  */
 import {
   jidToPhone,
   type InboundMessage,
-  type MessageStatus,
   type TenantEventSink,
   type WebhookEventData,
   type WebhookEventType,
@@ -26,11 +27,11 @@ import type { MessageStatusChange } from '@wa-dispatch/db';
 import type { Logger } from '../logger.js';
 import type { SessionEventSink } from '../session-manager.js';
 
-/** The outbox statuses a tenant hears about (queued/sending are internal; rejected/uncertain are operator matters). */
-const REPORTED: ReadonlySet<MessageStatus> = new Set(['sent', 'delivered', 'read', 'failed']);
 
 export interface WebhookEmissionOptions {
   sink: TenantEventSink;
+  /** Adds the job of a delivery already recorded in Postgres (message.status; see onMessageTransition). */
+  enqueue(deliveryId: string, chatId: bigint): Promise<void>;
   logger: Logger;
   maxInFlight?: number;
   now?: () => Date;
@@ -69,19 +70,23 @@ export class WebhookEmission {
       });
   }
 
-  /** MessageDispatchRepository hook: one message.status per committed move the tenant cares about. */
+  /**
+   * MessageDispatchRepository hook. The transition statement itself recorded
+   * the tenant's message.status delivery (same commit as the status), so only
+   * its job is added here; a lost enqueue is re-added by the pending sweep.
+   */
   readonly onMessageTransition = (change: MessageStatusChange): void => {
-    if (!REPORTED.has(change.status)) return;
-    const error =
-      change.status === 'failed' && change.errorCode !== null
-        ? { code: change.errorCode.slice(0, 64), message: (change.errorMessage ?? '').slice(0, 500) }
-        : null;
-    this.fire('message.status', change.chatId, {
-      messageId: change.messageId,
-      status: change.status,
-      waMessageId: change.waMessageId,
-      error,
-    });
+    const deliveryId = change.webhookDeliveryId;
+    if (deliveryId === null) return;
+    let pending: Promise<void>;
+    try {
+      pending = this.o.enqueue(deliveryId, change.chatId);
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.catch((err: unknown) =>
+      this.o.logger.warn({ deliveryId, chatId: change.chatId.toString(), err: errorCode(err) }, 'webhook enqueue failed; the sweep re-adds it'),
+    );
   };
 
   /**

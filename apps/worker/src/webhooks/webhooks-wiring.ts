@@ -72,7 +72,7 @@ export function createWebhooksWiring(o: { env: WorkerEnv; db: Db; logger: Logger
     logger: log,
     subscriptionCacheMs: env.WEBHOOK_SUBSCRIPTION_CACHE_MS,
   });
-  const emission = new WebhookEmission({ sink: recorder, logger: log });
+  const emission = new WebhookEmission({ sink: recorder, enqueue: (id, chatId) => recorder.enqueueRecorded(id, chatId, 'message.status'), logger: log });
   const sweep = new WebhookSweep({
     pending: deliveries,
     producer,
