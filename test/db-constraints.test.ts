@@ -169,3 +169,74 @@ describe('dispatch_switches', () => {
     await db.pool.query(`INSERT INTO dispatch_switches (key, paused) VALUES ('all', false), ('automatic', false)`);
   });
 });
+
+describe('webhooks', () => {
+  const hookA = '01900000-0000-7000-8000-00000000a001';
+  const hookB = '01900000-0000-7000-8000-00000000b001';
+  const delivery = '01900000-0000-7000-8000-00000000d001';
+
+  beforeAll(async () => {
+    await db.pool.query(
+      `INSERT INTO webhooks (id, chat_id, url, events, secret_encrypted)
+       VALUES ($1, 1001, 'https://a.example/h', '{message.status}', 'sealed'), ($2, 1002, 'https://b.example/h', '{message.status}', 'sealed')`,
+      [hookA, hookB],
+    );
+    await db.pool.query(
+      `INSERT INTO webhook_deliveries (id, webhook_id, chat_id, event, payload) VALUES ($1, $2, 1001, 'message.status', '{}')`,
+      [delivery, hookA],
+    );
+  });
+
+  it("refuses a delivery of one tenant's event to another tenant's webhook", async () => {
+    expect(
+      await rejects(
+        `INSERT INTO webhook_deliveries (id, webhook_id, chat_id, event, payload) VALUES (gen_random_uuid(), $1, 1001, 'message.status', '{}')`,
+        [hookB],
+      ),
+    ).toBe('webhook_deliveries_webhook_id_chat_id_fkey');
+    expect(await rejects(`UPDATE webhook_deliveries SET chat_id = 1002 WHERE id = $1`, [delivery])).toBe(
+      'webhook_deliveries_webhook_id_chat_id_fkey',
+    );
+  });
+
+  it("refuses an attempt row under another tenant than its delivery's", async () => {
+    expect(
+      await rejects(
+        `INSERT INTO webhook_delivery_attempts (delivery_id, chat_id, attempt, started_at, duration_ms, outcome)
+         VALUES ($1, 1002, 1, now(), 5, 'delivered')`,
+        [delivery],
+      ),
+    ).toBe('webhook_delivery_attempts_delivery_id_chat_id_fkey');
+  });
+
+  it('knows only its statuses and outcomes', async () => {
+    expect(await rejects(`UPDATE webhook_deliveries SET status = 'sent' WHERE id = $1`, [delivery])).toBe('webhook_deliveries_status_check');
+    expect(
+      await rejects(
+        `INSERT INTO webhook_delivery_attempts (delivery_id, chat_id, attempt, started_at, duration_ms, outcome)
+         VALUES ($1, 1001, 1, now(), 5, 'maybe')`,
+        [delivery],
+      ),
+    ).toBe('webhook_delivery_attempts_outcome_check');
+    expect(
+      await rejects(
+        `INSERT INTO webhook_delivery_attempts (delivery_id, chat_id, attempt, started_at, duration_ms, outcome)
+         VALUES ($1, 1001, 0, now(), 5, 'retry')`,
+        [delivery],
+      ),
+    ).toBe('webhook_delivery_attempts_attempt_check');
+  });
+});
+
+describe('schedule_runs', () => {
+  it('knows only its outcomes, and a held run says until when', async () => {
+    const { rows } = await db.pool.query(
+      `INSERT INTO reminder_schedules (id, chat_id, to_phone, template, interval_ms) VALUES (gen_random_uuid(), 1001, '5521970001111', 'x', 60000) RETURNING id`,
+    );
+    const id = rows[0].id as string;
+    const run = `INSERT INTO schedule_runs (id, schedule_id, fire_time, outcome, held_until) VALUES (gen_random_uuid(), $1, now(), $2, $3)`;
+    expect(await rejects(run, [id, 'sent', null])).toBe('schedule_runs_outcome_check');
+    expect(await rejects(run, [id, 'held', null])).toBe('schedule_runs_held_check');
+    await db.pool.query(run, [id, 'held', new Date()]);
+  });
+});
