@@ -1,8 +1,9 @@
 /**
  * SSRF guard for tenant webhook URLs. Checked when a URL is registered and
  * again before every send (the name may now resolve elsewhere: DNS
- * rebinding). Every address the host resolves to must be public; one
- * non-public address refuses the URL, since the HTTP client may pick any.
+ * rebinding); the send then connects to an address returned here
+ * (pinned-post.ts). Every address the host resolves to must be public; one
+ * non-public address refuses the URL.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';

@@ -7,7 +7,7 @@
  *     a payload whose `chatId` is not the delivery's owner is refused;
  *  3. the URL guard runs again (DNS may have changed since registration);
  *  4. POST the JSON body with `WA-Dispatch-Signature`, a timeout and no
- *     redirect following;
+ *     redirect following, to the address the guard approved (pinned-post.ts);
  *  5. 2xx: delivered. 5xx, 408, 429, timeouts, network and DNS errors: retry
  *     (WebhookRetryableError → webhookBackoffStrategy). Anything else
  *     (other 4xx, 3xx, refused URL, bad data): UnrecoverableError, no retry.
@@ -19,6 +19,7 @@ import { WebhookRetryableError, parseRetryAfter } from './webhook-backoff.js';
 import { WebhookJobData, seriesOfJobId } from './webhook-job.js';
 import { WEBHOOK_SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
 import { assertDeliverableUrl, type HostLookup } from './url-guard.js';
+import { pinnedPost, type PostResult } from './pinned-post.js';
 
 export interface WebhookLogger {
   info(obj: Record<string, unknown>, msg?: string): void;
@@ -33,6 +34,7 @@ export interface WebhookDeliveryProcessorOptions {
   /** Deployment switch: allow loopback/private targets (tests, private installs). */
   allowPrivate: boolean;
   lookup?: HostLookup;
+  /** TESTS ONLY: POST with this fetch instead of the address-pinned request (no DNS pinning then). */
   fetch?: typeof globalThis.fetch;
   /** Per-request timeout; default 10 s. */
   timeoutMs?: number;
@@ -57,6 +59,8 @@ function short(text: string): string {
 function describeFetchError(err: unknown): string {
   if (err instanceof Error) {
     if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'timeout';
+    const ownCode = (err as { code?: unknown }).code;
+    if (typeof ownCode === 'string') return `${ownCode}: ${err.message}`;
     const cause = (err as { cause?: unknown }).cause;
     if (cause instanceof Error) {
       const code = (cause as { code?: unknown }).code;
@@ -73,7 +77,6 @@ function isRetryableStatus(status: number): boolean {
 
 export class WebhookDeliveryProcessor {
   private readonly store: WebhookDeliveryStore;
-  private readonly fetchFn: typeof globalThis.fetch;
   private readonly timeoutMs: number;
   private readonly now: () => number;
   private readonly logger: WebhookLogger;
@@ -81,7 +84,6 @@ export class WebhookDeliveryProcessor {
 
   constructor(private readonly opts: WebhookDeliveryProcessorOptions) {
     this.store = opts.store;
-    this.fetchFn = opts.fetch ?? globalThis.fetch;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.now = opts.now ?? Date.now;
     this.logger = opts.logger ?? silentLogger;
@@ -113,8 +115,9 @@ export class WebhookDeliveryProcessor {
     const refusal = this.refusal(target);
     if (refusal !== null) return this.fail(target, attempt, startedAt, null, refusal);
 
+    let checked: Awaited<ReturnType<typeof assertDeliverableUrl>>;
     try {
-      await assertDeliverableUrl(target.url, {
+      checked = await assertDeliverableUrl(target.url, {
         allowPrivate: this.opts.allowPrivate,
         ...(this.opts.lookup === undefined ? {} : { lookup: this.opts.lookup }),
       });
@@ -127,28 +130,21 @@ export class WebhookDeliveryProcessor {
 
     const body = JSON.stringify(target.payload);
     const timestampSec = Math.floor(this.now() / 1000);
-    let response: Response;
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': this.userAgent,
+      [WEBHOOK_SIGNATURE_HEADER]: signWebhook(target.secret, timestampSec, body),
+      'WA-Dispatch-Event': target.event,
+      'WA-Dispatch-Delivery': target.deliveryId,
+    };
+    let response: PostResult;
     try {
-      response = await this.fetchFn(target.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': this.userAgent,
-          [WEBHOOK_SIGNATURE_HEADER]: signWebhook(target.secret, timestampSec, body),
-          'WA-Dispatch-Event': target.event,
-          'WA-Dispatch-Delivery': target.deliveryId,
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      response = await this.post(checked, headers, body);
     } catch (err) {
       const reason = describeFetchError(err);
       if (isLast) return this.fail(target, attempt, startedAt, null, reason);
       return this.retry(target, attempt, startedAt, null, reason, null);
     }
-    // The response body is not used; release the connection.
-    await response.body?.cancel().catch(() => undefined);
     const status = response.status;
 
     if (status >= 200 && status < 300) {
@@ -159,10 +155,30 @@ export class WebhookDeliveryProcessor {
     }
     const reason = `HTTP ${status}`;
     if (isRetryableStatus(status) && !isLast) {
-      const retryAfter = parseRetryAfter(response.headers.get('retry-after'), this.now());
+      const retryAfter = parseRetryAfter(response.retryAfter, this.now());
       return this.retry(target, attempt, startedAt, status, reason, retryAfter);
     }
     return this.fail(target, attempt, startedAt, status, reason);
+  }
+
+  /**
+   * Production: connect to the address the guard just approved (pinned-post.ts,
+   * no second DNS answer). With an injected `fetch` (tests), fetch as given.
+   */
+  private async post(checked: { url: URL; addresses: string[] }, headers: Record<string, string>, body: string): Promise<PostResult> {
+    if (this.opts.fetch === undefined) {
+      return pinnedPost({ url: checked.url, address: checked.addresses[0]!, headers, body, timeoutMs: this.timeoutMs });
+    }
+    const res = await this.opts.fetch(checked.url, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    // The response body is not used; release the connection.
+    await res.body?.cancel().catch(() => undefined);
+    return { status: res.status, retryAfter: res.headers.get('retry-after') };
   }
 
   /** Defence in depth: the payload must belong to the delivery's owner. */
