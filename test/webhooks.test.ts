@@ -94,11 +94,14 @@ describe('tenant webhooks (API + worker process + simulator + local receivers)',
       }, `the message of ${t.chatId} to leave`, 10_000, 50))!;
       await control.injectInbound(sessionIdFor(t.chatId), { fromPhone: t.customer, text: `ok ${t.chatId}`, quotedWaMessageId: out!.waMessageId });
     }
+    // every event is its own delivery job, run concurrently: they may arrive in any order
     for (const t of [A, B]) {
       await waitUntil(() => {
         const ev = eventsAt(t.chatId);
-        return ev.some((e) => e.type === 'message.inbound') && ev.some((e) => e.type === 'message.status' && e.data.status === 'delivered');
-      }, `${t.chatId}'s inbound and delivered events`, 10_000, 50);
+        const status = (s: string) => ev.some((e) => e.type === 'message.status' && e.data.status === s);
+        const linked = ev.some((e) => e.type === 'session.status' && e.data.status === 'connected');
+        return linked && ev.some((e) => e.type === 'message.inbound') && status('sent') && status('delivered');
+      }, `${t.chatId}'s session, inbound, sent and delivered events`, 10_000, 50);
     }
 
     for (const t of [A, B]) {
