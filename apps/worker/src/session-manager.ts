@@ -25,7 +25,14 @@ export const RESTORABLE_STATUSES: readonly SessionStatus[] = ['connecting', 'con
 export interface SessionEventSink {
   onSessionState?(session: SessionRecord, state: TransportSessionState, info: { number?: string; code?: string }): void;
   /** `chatId` is the receiving session's owner; `reply` the stored message and that session's id. */
-  onInbound?(chatId: bigint, inboundId: string, inReplyToId: string | null, reply?: InboundMessage & { sessionId: string }): void;
+  /** `webhookDeliveryId`: the message.inbound delivery stored with the reply (its job is still to add). */
+  onInbound?(
+    chatId: bigint,
+    inboundId: string,
+    inReplyToId: string | null,
+    reply?: InboundMessage & { sessionId: string },
+    webhookDeliveryId?: string | null,
+  ): void;
   onReceipt?(sessionId: string, waMessageId: string, status: 'delivered' | 'read'): void;
   /** A QR to show for the session (each rotation again); `session` is the row it was opened for. */
   onQr?(chatId: bigint, qr: string, expiresAt: Date, session: SessionRecord): void | Promise<void>;
@@ -198,7 +205,7 @@ export class SessionManager implements LiveSessions {
           onReceipt: (waMessageId, status) => this.applyReceipt(sessionId, waMessageId, status),
           onInbound: async (message) => {
             const stored = await this.o.inbound.store(sessionId, owner, message);
-            if (stored) this.o.events?.onInbound?.(owner, stored.id, stored.inReplyToId, { ...message, sessionId });
+            if (stored) this.o.events?.onInbound?.(owner, stored.id, stored.inReplyToId, { ...message, sessionId }, stored.webhookDeliveryId);
           },
         },
       });

@@ -32,7 +32,8 @@ describe('WebhookEmission', () => {
   it('session events use the session row’s owner; the base sink still runs', async () => {
     const { sink, emitted } = recordingSink();
     const base: string[] = [];
-    const events = new WebhookEmission({ sink, logger, enqueue: async () => undefined, now: () => new Date('2026-12-03T21:00:00Z') }).sessionEvents({
+    const enqueued: [string, bigint][] = [];
+    const events = new WebhookEmission({ sink, logger, enqueue: async (id, chatId) => void enqueued.push([id, chatId]) }).sessionEvents({
       onQr: async () => void base.push('qr'),
       onSessionState: () => void base.push('state'),
     });
@@ -40,19 +41,16 @@ describe('WebhookEmission', () => {
     await events.onQr!(-42n, 'QR-VALUE', expiresAt, session);
     events.onSessionState!(session, 'connected', { number: '5511987650001' });
     events.onSessionState!(session, 'logged_out', { code: 'SESSION.NUMBER_TAKEN' });
-    events.onInbound!(-42n, 'in-1', null, { sessionId: 'user_-42', waMessageId: 'W1', fromJid: '5521970001111@s.whatsapp.net', text: 'oi' });
-    events.onInbound!(-42n, 'in-2', null, { sessionId: 'user_-42', waMessageId: 'W2', fromJid: 'abc@lid' }); // no number: no event
+    // replies: their deliveries were stored with them (InboundRepository); only the job is added
+    events.onInbound!(-42n, 'in-1', null, { sessionId: 'user_-42', waMessageId: 'W1', fromJid: '5521970001111@s.whatsapp.net', text: 'oi' }, 'd-in-1');
+    events.onInbound!(-42n, 'in-2', null, { sessionId: 'user_-42', waMessageId: 'W2', fromJid: 'abc@lid' }, null); // no event stored
     await flush();
     expect(base).toEqual(['qr', 'state', 'state']);
+    expect(enqueued).toEqual([['d-in-1', -42n]]);
     expect(emitted).toEqual([
       { type: 'session.qr', chatId: -42n, data: { sessionId: 'user_-42', qr: 'QR-VALUE', expiresAt: expiresAt.toISOString() } },
       { type: 'session.status', chatId: -42n, data: { sessionId: 'user_-42', status: 'connected', phone: '5511987650001', reason: null } },
       { type: 'session.status', chatId: -42n, data: { sessionId: 'user_-42', status: 'logged_out', phone: null, reason: 'SESSION.NUMBER_TAKEN' } },
-      {
-        type: 'message.inbound',
-        chatId: -42n,
-        data: { inboundId: 'in-1', sessionId: 'user_-42', from: '+5521970001111', text: 'oi', waMessageId: 'W1', inReplyToMessageId: null, receivedAt: '2026-12-03T21:00:00.000Z' },
-      },
     ]);
   });
 

@@ -3,49 +3,41 @@
  *  - message.status: every committed outbox move to sent/delivered/read/failed;
  *    the transition statement records the delivery in the same commit
  *    (packages/db message-dispatch.repository.ts), this only adds its job;
- *  - message.inbound: a customer's reply once stored under the session owner;
+ *  - message.inbound: a customer's reply; InboundRepository stores its
+ *    delivery with the reply itself (same statement), this only adds its job;
  *  - session.qr / session.status: the session manager's QR and state reports;
  *  - tenant.restricted: the restriction breaker (it calls `events` itself).
  * The tenant is always the row's owner (the message row's chat_id, the
  * session row's chat_id_usuario), never a value read from a job alone.
  *
- * The other events are fire-and-forget: the caller never waits on the webhook
- * INSERT, and a failure is logged (ids and error codes only). At most
+ * The session and restriction events are fire-and-forget: the caller never
+ * waits on the webhook INSERT, and a failure is logged (ids and error codes
+ * only). At most
  * `maxInFlight` of them run at once; past that (the database is stalling)
  * they are dropped with a warning rather than piling up memory — the one
- * place an event can be lost, by design. message.status is never dropped:
- * it is already committed when this runs.
+ * place an event can be lost, by design. message.status and message.inbound
+ * are never dropped: they are already committed when this runs.
  */
-import {
-  jidToPhone,
-  type InboundMessage,
-  type TenantEventSink,
-  type WebhookEventData,
-  type WebhookEventType,
-} from '@wa-dispatch/core';
+import type { TenantEventSink, WebhookEventData, WebhookEventType } from '@wa-dispatch/core';
 import type { MessageStatusChange } from '@wa-dispatch/db';
 import type { Logger } from '../logger.js';
 import type { SessionEventSink } from '../session-manager.js';
 
-
 export interface WebhookEmissionOptions {
   sink: TenantEventSink;
-  /** Adds the job of a delivery already recorded in Postgres (message.status; see onMessageTransition). */
+  /** Adds the job of a delivery already recorded in Postgres (message.status, message.inbound). */
   enqueue(deliveryId: string, chatId: bigint): Promise<void>;
   logger: Logger;
   maxInFlight?: number;
-  now?: () => Date;
 }
 
 export class WebhookEmission {
   private inFlight = 0;
   private droppedSinceWarn = 0;
   private readonly maxInFlight: number;
-  private readonly now: () => Date;
 
   constructor(private readonly o: WebhookEmissionOptions) {
     this.maxInFlight = o.maxInFlight ?? 1_000;
-    this.now = o.now ?? (() => new Date());
   }
 
   /** Starts recording an event without waiting for it. */
@@ -76,18 +68,21 @@ export class WebhookEmission {
    * its job is added here; a lost enqueue is re-added by the pending sweep.
    */
   readonly onMessageTransition = (change: MessageStatusChange): void => {
-    const deliveryId = change.webhookDeliveryId;
-    if (deliveryId === null) return;
+    if (change.webhookDeliveryId !== null) this.enqueue(change.webhookDeliveryId, change.chatId);
+  };
+
+  /** Adds the job of a delivery already in Postgres; never throws (the sweep re-adds a lost one). */
+  private enqueue(deliveryId: string, chatId: bigint): void {
     let pending: Promise<void>;
     try {
-      pending = this.o.enqueue(deliveryId, change.chatId);
+      pending = this.o.enqueue(deliveryId, chatId);
     } catch (err) {
       pending = Promise.reject(err);
     }
     pending.catch((err: unknown) =>
-      this.o.logger.warn({ deliveryId, chatId: change.chatId.toString(), err: errorCode(err) }, 'webhook enqueue failed; the sweep re-adds it'),
+      this.o.logger.warn({ deliveryId, chatId: chatId.toString(), err: errorCode(err) }, 'webhook enqueue failed; the sweep re-adds it'),
     );
-  };
+  }
 
   /**
    * `base` (the QR hand-off to the API) runs as before and is awaited where
@@ -109,43 +104,13 @@ export class WebhookEmission {
         });
       },
       onReceipt: (sessionId, waMessageId, status) => base.onReceipt?.(sessionId, waMessageId, status),
-      onInbound: (chatId, inboundId, inReplyToId, message) => {
-        base.onInbound?.(chatId, inboundId, inReplyToId, message);
-        if (message) this.fireInbound(chatId, inboundId, inReplyToId, message);
+      onInbound: (chatId, inboundId, inReplyToId, message, webhookDeliveryId) => {
+        base.onInbound?.(chatId, inboundId, inReplyToId, message, webhookDeliveryId);
+        // the delivery was stored with the reply (InboundRepository); only its job is added here
+        if (webhookDeliveryId) this.enqueue(webhookDeliveryId, chatId);
       },
     };
   }
-
-  /** `chatId` is the receiving session's owner (SessionManager passes the row's, as InboundRepository stored it). */
-  private fireInbound(chatId: bigint, inboundId: string, inReplyToId: string | null, message: InboundMessage & { sessionId: string }): void {
-    const digits = phoneDigitsOf(message);
-    if (digits === null) {
-      // e.g. a LID sender (no phone number): the tenant still sees it in the API, not as a webhook
-      this.o.logger.debug({ inboundId, sessionId: message.sessionId }, 'inbound reply without a phone number: no webhook event');
-      return;
-    }
-    this.fire('message.inbound', chatId, {
-      inboundId,
-      sessionId: message.sessionId,
-      from: `+${digits}`,
-      text: message.text ?? '',
-      waMessageId: message.waMessageId,
-      inReplyToMessageId: inReplyToId,
-      receivedAt: this.now().toISOString(),
-    });
-  }
-}
-
-function phoneDigitsOf(message: InboundMessage): string | null {
-  let digits: string | undefined = message.fromPhone;
-  if (digits === undefined) {
-    try {
-      digits = jidToPhone(message.fromJid);
-    } catch {
-      return null;
-    }
-  }
-  return /^[1-9]\d{6,14}$/.test(digits) ? digits : null;
 }
 
 /** What may be logged about an error: its code or class, never a message that could echo data. */
