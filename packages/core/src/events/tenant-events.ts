@@ -76,7 +76,7 @@ export type TenantRestrictedEventData = z.infer<typeof TenantRestrictedEventData
 export const ScheduleSkippedEventData = z.strictObject({
   scheduleId: Id,
   fireTime: IsoDate,
-  /** An AppError code, e.g. TENANT.PAUSED, SESSION.NOT_LINKED, DISPATCH.PAUSED. */
+  /** Why it was skipped: a skip reason of `decideFiring` (tenant_paused, session_not_linked, automatic_paused, inactive, outside_window, tenant_disabled). */
   reason: z.string().max(64),
 });
 export type ScheduleSkippedEventData = z.infer<typeof ScheduleSkippedEventData>;
