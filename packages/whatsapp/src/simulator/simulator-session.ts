@@ -97,7 +97,9 @@ export class SimulatorSession implements TransportSession {
           canonicalPhone(to),
           request.text,
           request.clientMessageId,
-          newWaMessageId(),
+          // like WhatsApp (and the Baileys adapter, which passes it as messageId),
+          // the message keeps the id its sender chose
+          request.clientMessageId || newWaMessageId(),
           Date.now(),
           this.epoch.toString(),
           this.host.instanceId,

@@ -92,6 +92,8 @@ describe('send', () => {
     const ra = await a.session.send({ to, text: 'hello from A', clientMessageId: 'cm-a-1' });
     const rb = await b.session.send({ to, text: 'hello from B', clientMessageId: 'cm-b-1' });
     expect(ra.waMessageId).not.toBe(rb.waMessageId);
+    // the message keeps the id its sender chose, as with Baileys' messageId
+    expect([ra.waMessageId, rb.waMessageId]).toEqual(['cm-a-1', 'cm-b-1']);
 
     const fromA = await control.sent({ sessionId: a.sessionId });
     const fromB = await control.sent({ ownerChatId: b.chatId });
