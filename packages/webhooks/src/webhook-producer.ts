@@ -11,7 +11,7 @@
  *   worker's sweep of pending deliveries): a no-op while that job is in Redis.
  */
 import { Queue, type DefaultJobOptions } from 'bullmq';
-import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { AppError, type WebhookDeliveryStore } from '@wa-dispatch/core';
 import { WEBHOOK_BACKOFF_TYPE, WEBHOOK_DELIVERY_JOB_NAME, WebhookJobData, webhookJobId } from './webhook-job.js';
 
@@ -21,8 +21,8 @@ export type WebhookQueue = Queue<WebhookJobData, unknown, typeof WEBHOOK_DELIVER
 export const DEFAULT_WEBHOOK_ATTEMPTS = 10;
 
 export interface WebhookProducerOptions {
-  /** A client is shared (not closed by `close()`); options get one owned connection. */
-  connection: WebhookRedis | RedisOptions;
+  /** Shared with the caller, who closes it (`close()` closes only the queue). */
+  connection: WebhookRedis;
   /** The app passes `WEBHOOKS_QUEUE_NAME` from @wa-dispatch/queue. */
   queueName: string;
   /** BullMQ `prefix` (the deployment's Redis key prefix). */
@@ -42,10 +42,6 @@ export function webhookJobOptions(attempts = DEFAULT_WEBHOOK_ATTEMPTS): DefaultJ
   };
 }
 
-function isClient(c: WebhookRedis | RedisOptions): c is WebhookRedis {
-  return typeof (c as { pipeline?: unknown }).pipeline === 'function';
-}
-
 export function assertQueueName(name: string): void {
   if (!/^[A-Za-z0-9_.{}-]{1,64}$/.test(name)) {
     throw new AppError('CONFIG.INVALID', 'webhook queue name must match [A-Za-z0-9_.{}-]{1,64}', { details: { name } });
@@ -60,22 +56,13 @@ function parseDeliveryId(deliveryId: string): WebhookJobData {
 
 export class WebhookProducer {
   readonly queue: WebhookQueue;
-  private readonly connection: WebhookRedis;
-  private readonly ownsConnection: boolean;
   private readonly store: Pick<WebhookDeliveryStore, 'reopen'> | undefined;
 
   constructor(opts: WebhookProducerOptions) {
     assertQueueName(opts.queueName);
-    if (isClient(opts.connection)) {
-      this.connection = opts.connection;
-      this.ownsConnection = false;
-    } else {
-      this.connection = new Redis({ maxRetriesPerRequest: 3, enableReadyCheck: true, ...opts.connection });
-      this.ownsConnection = true;
-    }
     this.store = opts.store;
     this.queue = new Queue<WebhookJobData, unknown, typeof WEBHOOK_DELIVERY_JOB_NAME>(opts.queueName, {
-      connection: this.connection,
+      connection: opts.connection,
       ...(opts.prefix === undefined ? {} : { prefix: opts.prefix }),
       defaultJobOptions: webhookJobOptions(opts.attempts),
     });
@@ -124,6 +111,5 @@ export class WebhookProducer {
 
   async close(): Promise<void> {
     await this.queue.close();
-    if (this.ownsConnection) this.connection.disconnect();
   }
 }
