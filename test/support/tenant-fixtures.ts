@@ -1,20 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { sessionIdFor, shardOf, type SendJobData } from '@wa-dispatch/core';
+import { seedTenants } from '@wa-dispatch/testing';
 
 /**
  * Rows exactly as the API writes them (tenant + its session, outbox row +
  * 'queued' event), straight in SQL so worker tests do not depend on the API.
  */
 export async function insertTenant(pool: pg.Pool, chatId: bigint, shardCount: number): Promise<string> {
-  const sessionId = sessionIdFor(chatId);
-  await pool.query(`INSERT INTO tenants (chat_id, name) VALUES ($1, $2)`, [chatId.toString(), `tenant ${chatId}`]);
-  await pool.query(`INSERT INTO whatsapp_sessions (session_id, chat_id_usuario, shard) VALUES ($1, $2, $3)`, [
-    sessionId,
-    chatId.toString(),
-    shardOf(chatId, shardCount),
-  ]);
-  return sessionId;
+  await seedTenants(pool, [chatId], shardOf(chatId, shardCount));
+  return sessionIdFor(chatId);
 }
 
 export async function insertQueuedMessage(pool: pg.Pool, chatId: bigint, to: string, text: string): Promise<SendJobData> {

@@ -3,8 +3,8 @@ import type pg from 'pg';
 /**
  * Tenants and their one session row each (`user_{chatId}`), as the API's
  * tenant creation writes them, straight in SQL for repository tests that do
- * not go through the API. All on `shard` (tests that care about shards place
- * sessions themselves).
+ * not go through the API. All on `shard` (test/support `insertTenant` places
+ * each on its own `shardOf`).
  */
 export async function seedTenants(pool: pg.Pool, chatIds: readonly bigint[], shard = 0): Promise<void> {
   for (const chatId of chatIds) {
